@@ -43,8 +43,8 @@ EXTRACTIONS = "extractions.jsonl"
 #: the output directory). Modules are imported only when the output is used,
 #: so each writer plugs in with one line here.
 OUTPUTS: dict[str, tuple[str, str, str]] = {
-    # "rdf": ("kg.sinks.rdf_sink", "RDFWriter", "."),  # graph.ttl, graph.trig, graph.jsonld, graph.nt
-    # "graphml": ("kg.sinks.nx_sink", "GraphMLWriter", "graph.graphml"),
+    "rdf": ("kg.sinks.rdf_sink", "RDFWriter", "."),  # graph.ttl, graph.trig, graph.jsonld, graph.nt
+    "graphml": ("kg.sinks.nx_sink", "GraphMLWriter", "graph.graphml"),
 }
 
 #: What ``kg build`` writes when ``--format`` is not given: everything registered.
