@@ -58,7 +58,7 @@ def _eval_options(f):
 
 
 def _progress(length: int, label: str):
-    return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 def _print_report(report, formatter, label: str, as_json: bool) -> None:
