@@ -67,7 +67,7 @@ ZERO = PRF(0, 0, 0)
 def micro(scores: Iterable[PRF]) -> PRF:
     """Sum the counts, then compute P/R/F1.
 
-    >>> micro([PRF(1, 2, 2), PRF(3, 3, 6)]).f1
+    >>> micro([PRF(1, 2, 2), PRF(2, 2, 4)]).f1
     0.6
     """
     total = ZERO
