@@ -331,6 +331,8 @@ class HTMLWriter:
         self.title = title
         self._builder = GraphBuilder()
         self._closed = False
+        #: After :meth:`close`: counts of nodes, edges and documents written.
+        self.summary: dict[str, int] = {}
 
     def write(self, extraction: Extraction) -> None:
         if self._closed:
@@ -341,7 +343,9 @@ class HTMLWriter:
         if self._closed:
             return
         self._closed = True
-        write_html(self.path, render_html(self._builder.data(), max_nodes=self.max_nodes, title=self.title))
+        data = self._builder.data()
+        write_html(self.path, render_html(data, max_nodes=self.max_nodes, title=self.title))
+        self.summary = {"nodes": len(data["nodes"]), "edges": len(data["edges"]), "docs": len(data["docs"])}
 
     def __enter__(self) -> "HTMLWriter":
         return self
