@@ -289,6 +289,12 @@ def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: fl
         f"{'read-write' if allow_update else 'read-only'}, timeout {timeout:g} s, max {max_rows} rows",
         err=True,
     )
+    import signal
+
+    def stop(signum, frame):  # SIGTERM: leave serve_forever, then stop the workers
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Iterable
 from xml.sax.saxutils import escape, quoteattr
@@ -332,10 +333,36 @@ def execute(store: ox.Store, job: Job) -> Answer:
         return Answer.error(400, f"the SPARQL {job.kind} could not be evaluated: {e}")
 
 
+#: Strings, IRIs and comments (skipped) or the keyword FROM (captured), in one pass.
+_FROM_SCAN = re.compile(
+    r"'''.*?'''"
+    r'|""".*?"""'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|\b(FROM)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether the query names its own dataset with FROM / FROM NAMED.
+
+    >>> has_dataset_clause("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }")
+    True
+    >>> has_dataset_clause('SELECT * WHERE { ?s <urn:from> "from" } # FROM <x>')
+    False
+    """
+    return any(m.group(1) for m in _FROM_SCAN.finditer(query))
+
+
 def _query(store: ox.Store, job: Job) -> Answer:
     kwargs: dict = {}
     if job.default_graphs is None and job.named_graphs is None:
-        kwargs["use_default_graph_as_union"] = True
+        # No protocol dataset: the query's FROM clauses rule if it has any,
+        # otherwise the default graph is the union of all graphs.
+        kwargs["use_default_graph_as_union"] = not has_dataset_clause(job.text)
     else:
         kwargs["default_graph"] = _graph_nodes(job.default_graphs or (), store, "default-graph-uri")
         kwargs["named_graphs"] = _graph_nodes(job.named_graphs or (), store, "named-graph-uri")

@@ -9,7 +9,7 @@ one named graph per document plus the ontology graph. Writing a document
 - re-building a changed document leaves none of its old facts behind.
 
 rdflib stays the API for building the graph (:func:`kg.sinks.rdf_sink.to_rdf_graph`);
-the quads are handed to pyoxigraph as N-Quads, its fastest bulk path.
+its quads go into pyoxigraph in one transaction per document.
 
 >>> import tempfile, rdflib
 >>> ds = rdflib.Dataset()
@@ -44,13 +44,20 @@ DEFAULT_ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "kg.ttl"
 def _default_converter() -> Callable[[Iterable[Extraction]], rdflib.Dataset]:
     from kg.sinks.rdf_sink import to_rdf_graph
 
-    return to_rdf_graph
+    # The ontology graph is loaded once per writer, not once per document.
+    return lambda extractions: to_rdf_graph(extractions, include_ontology=False)
 
 
 def _ontology_graph_iri() -> str:
     from kg.sinks.namespace import ONTOLOGY_IRI
 
     return str(ONTOLOGY_IRI)
+
+
+def _to_ox_quads(dataset: rdflib.Dataset) -> list[ox.Quad]:
+    from kg.sinks.rdf_sink import ox_quads
+
+    return ox_quads(dataset, with_graphs=True)
 
 
 def open_store(path: Path | str) -> ox.Store:
@@ -68,6 +75,16 @@ def open_store(path: Path | str) -> ox.Store:
         ) from e
 
 
+def build_writer(out: Path | str) -> "StoreWriter":
+    """The writer ``kg build`` registers (``"store": ("kg.sinks.store_sink", "build_writer", "store")``).
+
+    It prunes on close: ``kg build`` replays every record of
+    ``extractions.jsonl`` into its sinks, so after the build the store holds
+    exactly the documents of the output directory.
+    """
+    return StoreWriter(out, prune=True)
+
+
 class StoreWriter:
     """Write extractions into a persistent pyoxigraph store, one named graph per document.
 
@@ -77,6 +94,10 @@ class StoreWriter:
             the previous copy); ``None`` skips it.
         converter: extractions → rdflib Dataset; defaults to
             :func:`kg.sinks.rdf_sink.to_rdf_graph`.
+        prune: on :meth:`close`, drop the document graphs this writer did not
+            write, so the store holds exactly this build (``kg build`` replays
+            every record of ``extractions.jsonl`` into its sinks, so nothing
+            that belongs to the output is lost). Not on :meth:`abort`.
     """
 
     def __init__(
@@ -85,11 +106,14 @@ class StoreWriter:
         *,
         ontology: Path | str | None = DEFAULT_ONTOLOGY,
         converter: Callable[[Iterable[Extraction]], rdflib.Dataset] | None = None,
+        prune: bool = False,
     ):
         self.path = Path(path)
         self.store = open_store(self.path)
         self._converter = converter
-        self.graphs_written = 0
+        self._prune = prune
+        #: IRIs of the named graphs written by this writer.
+        self.written: set[str] = set()
         if ontology is not None:
             self.load_ontology(Path(ontology))
 
@@ -100,7 +124,8 @@ class StoreWriter:
             data = ttl.read_bytes()
         except OSError as e:
             raise SinkError(f"cannot read the ontology {ttl}: {e}") from e
-        self.store.remove_graph(graph) if self.store.contains_named_graph(graph) else None
+        if self.store.contains_named_graph(graph):
+            self.store.remove_graph(graph)
         try:
             self.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=ttl.as_uri(), to_graph=graph)
         except SyntaxError as e:
@@ -117,33 +142,54 @@ class StoreWriter:
         Triples in the dataset's default graph are added to the store's default
         graph (set semantics, so re-runs do not grow it).
         """
-        for context in dataset.graphs():
+        by_graph: dict[object, list[ox.Quad]] = {}
+        for context in dataset.graphs():  # empty graphs still replace (drop) their old content
             name = context.identifier
-            if name == DATASET_DEFAULT_GRAPH_ID:
-                if len(context):
-                    self._load(context, ox.DefaultGraph())
-                continue
-            if not isinstance(name, rdflib.URIRef):
+            if name != DATASET_DEFAULT_GRAPH_ID and not isinstance(name, rdflib.URIRef):
                 raise SinkError(f"graph name {name!r} is not an IRI; the store keeps one IRI-named graph per document")
-            target = ox.NamedNode(str(name))
-            if self.store.contains_named_graph(target):
-                self.store.remove_graph(target)
-            if len(context):
-                self._load(context, target)
-            self.graphs_written += 1
+            if name != DATASET_DEFAULT_GRAPH_ID:
+                by_graph[ox.NamedNode(str(name))] = []
+        for quad in _to_ox_quads(dataset):
+            by_graph.setdefault(quad.graph_name, []).append(quad)
+        for graph, quads in by_graph.items():
+            if isinstance(graph, ox.NamedNode):
+                if self.store.contains_named_graph(graph):
+                    self.store.remove_graph(graph)
+                self.written.add(graph.value)
+            try:
+                self.store.extend(quads)
+            except OSError as e:
+                raise SinkError(f"cannot write graph {graph} into the store at {self.path}: {e}") from e
 
-    def _load(self, graph: rdflib.Graph, target) -> None:
-        data = graph.serialize(format="nt", encoding="utf-8")
-        try:
-            self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
-        except (SyntaxError, OSError) as e:
-            raise SinkError(f"cannot load graph {target} into the store at {self.path}: {e}") from e
+    def prune(self) -> list[str]:
+        """Drop the named graphs this writer did not write (documents no longer in the build).
+
+        The ontology graph stays. Returns the IRIs of the dropped graphs.
+        """
+        keep = self.written | {_ontology_graph_iri()}
+        stale = [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in keep]
+        for graph in stale:
+            self.store.remove_graph(graph)
+        if stale:
+            log.info("store: dropped %d graphs of documents no longer in the build", len(stale))
+        return [g.value for g in stale]
 
     def close(self) -> None:
-        """Flush to disk and release the store (so ``kg serve`` can open it)."""
+        """Prune (if asked), flush to disk and release the store (so ``kg serve`` can open it)."""
         store = getattr(self, "store", None)
         if store is None:
             return
+        if self._prune:
+            self.prune()
+        self._release()
+
+    def abort(self) -> None:
+        """After a failed build: keep what was written (each document graph is whole), no pruning."""
+        if getattr(self, "store", None) is not None:
+            self._release()
+
+    def _release(self) -> None:
+        store = self.store
         try:
             store.flush()
         except OSError as e:
