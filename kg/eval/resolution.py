@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Iterable
 
 from kg.errors import InputError
-from kg.model import Extraction
-from kg.resolve.resolver import Resolution
+from kg.model import Document, Extraction
+from kg.resolve.resolver import Resolution, resolve
 
 GOLD = Path(__file__).resolve().parents[2] / "tests" / "data" / "resolution_gold.tsv"
 
@@ -137,3 +137,31 @@ def _minus(total: PairScores, parts: list[PairScores]) -> PairScores:
     p = tp / pp if pp else 1.0
     r = tp / gp if gp else 1.0
     return PairScores(p, r, _f1(p, r), pp, gp, tp)
+
+
+def evaluate_corpus(
+    texts: list[Path], *, model: str | None = None, gold_path: Path = GOLD, progress=None
+) -> tuple[ResolutionReport, float]:
+    """Run the pipeline on PolNeAR articles (ids = file stems), resolve, and score.
+
+    Returns:
+        the report and the seconds spent in resolution alone.
+    """
+    import time
+
+    from kg.nlp import DEFAULT_MODEL, extract_many, load_model
+
+    gold = read_gold(gold_path)
+    nlp = load_model(model or DEFAULT_MODEL)
+    docs = [Document(id=p.stem, text=p.read_text(encoding="utf-8"), origin=str(p)) for p in texts]
+    extractions = []
+    for ex in extract_many(docs, nlp):
+        extractions.append(ex)
+        if progress is not None:
+            progress(1)
+    wanted = {p.stem for p in texts}
+    gold = {k: v for k, v in gold.items() if k[0] in wanted}
+    started = time.perf_counter()
+    resolution = resolve(extractions)
+    seconds = time.perf_counter() - started
+    return evaluate(extractions, resolution, gold), seconds

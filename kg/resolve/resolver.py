@@ -460,7 +460,10 @@ def resolve(
             members[root].append(r)
     clusters = []
     for root, rs in members.items():
-        clusters.append(_make_cluster(rs, groups, aliases, wikidata))
+        c = _make_cluster(rs, groups, aliases, wikidata)
+        if root in ambiguous:  # its own entity in its own document: "Bush~3f2a…"
+            c = replace(c, id=f"{c.id}~{ids.digest(rs[0].doc, n=8)}")
+        clusters.append(c)
     # Two roots may pick the same canonical name; fold them into one cluster id.
     by_id: dict[str, list[Cluster]] = defaultdict(list)
     for c in clusters:
