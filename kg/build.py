@@ -46,6 +46,7 @@ OUTPUTS: dict[str, tuple[str, str, str]] = {
     "rdf": ("kg.sinks.rdf_sink", "RDFWriter", "."),  # graph.ttl, graph.trig, graph.jsonld, graph.nt
     "graphml": ("kg.sinks.nx_sink", "GraphMLWriter", "graph.graphml"),
     "html": ("kg.sinks.html_sink", "HTMLWriter", "graph.html"),  # offline interactive page (kg viz)
+    "store": ("kg.sinks.store_sink", "build_writer", "store"),  # persistent pyoxigraph store for kg serve
 }
 
 #: What ``kg build`` writes when ``--format`` is not given: everything registered.

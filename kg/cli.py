@@ -43,10 +43,10 @@ def _print_error(error: KGError) -> None:
     click.echo(f"kg: error: {error}", err=True)
 
 
-class _NoBar:
+class _BuildNoBar:
     """Stands in for the progress bar when stderr is not a terminal (logs, pipes, tests)."""
 
-    def __enter__(self) -> "_NoBar":
+    def __enter__(self) -> "_BuildNoBar":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -56,12 +56,12 @@ class _NoBar:
         return None
 
 
-def _progress(inputs: tuple[str, ...], label: str):
+def _build_progress(inputs: tuple[str, ...], label: str):
     """A progress bar on stderr over the estimated number of documents (terminals only)."""
     from kg.build import count_documents
 
     if not sys.stderr.isatty():
-        return _NoBar()
+        return _BuildNoBar()
     total = count_documents(inputs)
     return click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=True, show_eta=bool(total))
 
@@ -107,7 +107,7 @@ def build_cmd(
 
     outputs = [n.strip() for f in formats for n in f.split(",") if n.strip()] or None
     try:
-        with _progress(inputs, "extracting") as bar:
+        with _build_progress(inputs, "extracting") as bar:
             summary = build(
                 inputs,
                 out_dir,
@@ -142,7 +142,7 @@ def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_cha
     from kg.nlp import DEFAULT_MODEL
 
     try:
-        with _progress(inputs, "extracting") as bar:
+        with _build_progress(inputs, "extracting") as bar:
             summary = extract_records(
                 inputs,
                 output,
