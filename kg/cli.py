@@ -176,7 +176,7 @@ def _eval_options(f):
     return f
 
 
-def _progress(length: int, label: str):
+def _eval_progress(length: int, label: str):
     return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
@@ -207,7 +207,7 @@ def eval_conll04(split: str, data: str | None, model: str | None, limit: int | N
     try:
         sentences = conll04.load(data_dir(data), split, limit)
         nlp = load_model(model or DEFAULT_MODEL)
-        with _progress(len(sentences), f"conll04 {split}") as bar:
+        with _eval_progress(len(sentences), f"conll04 {split}") as bar:
             report = conll04.evaluate(sentences, nlp, progress=bar.update)
     except KGError as e:
         fail(str(e))
@@ -237,7 +237,7 @@ def eval_polnear(
     try:
         articles = polnear.load(data_dir(data), split, limit)
         nlp = load_model(model or DEFAULT_MODEL)
-        with _progress(len(articles), f"polnear {split} ({baseline or 'kg'})") as bar:
+        with _eval_progress(len(articles), f"polnear {split} ({baseline or 'kg'})") as bar:
             report = polnear.evaluate(articles, nlp, baseline=baseline, progress=bar.update, stats=stats)
     except KGError as e:
         fail(str(e))

@@ -6,9 +6,9 @@ whose mentions include that surface form in that article stands for the item;
 its cluster id is the prediction. Pairwise precision/recall are counted over
 all pairs of items the pipeline found, and B-cubed is reported beside it.
 
->>> s = pairwise([("a", "x"), ("b", "x"), ("c", "y")])
->>> (s.precision, s.recall)
-(1.0, 1.0)
+>>> s = pairwise([("a", "x"), ("a", "x"), ("a", "y"), ("b", "y")])
+>>> (round(s.precision, 3), s.recall)  # 1 of 3 predicted pairs is right; 1 of 2 gold pairs found
+(0.333, 0.5)
 """
 
 from __future__ import annotations
