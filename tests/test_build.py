@@ -247,3 +247,49 @@ def test_extract_records_replaces_the_file_atomically(nlp, corpus, tmp_path):
         "wire-2",
     ]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_sigkilled_build_resumes_to_the_output_of_a_clean_build(nlp, tmp_path):
+    """A real `kg build` process killed with SIGKILL part-way, then re-run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = ["Mark Rutte", "Antony Blinken", "Pat Ryder", "Sabrina Singh", "Andrii Sybiha"]
+    places = ["Brussels", "Kyiv", "Washington", "Berlin"]
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as f:
+        for i in range(200):
+            a, b = names[i % 5], names[(i + 2) % 5]
+            f.write(json.dumps({"id": f"n{i:04d}", "text": f"{a} met {b} in {places[i % 4]} on day {i}."}) + "\n")
+
+    clean = tmp_path / "clean"
+    build([corpus], clean, outputs=())
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg", "build", str(corpus), "--out", str(out), "--format", "jsonl"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stderr=subprocess.DEVNULL,
+    )
+    target = out / EXTRACTIONS
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if target.exists() and target.stat().st_size > 0:
+                break
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    partial = target.read_bytes()
+    assert 0 < partial.count(b"\n") < 200
+
+    summary = build([corpus], out, outputs=())
+    assert summary.ok and summary.documents + summary.skipped == 200
+    assert target.read_bytes() == (clean / EXTRACTIONS).read_bytes()
+    assert not list(out.glob(".*.tmp"))
