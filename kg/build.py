@@ -125,20 +125,34 @@ def open_sinks(names: Iterable[str], out_dir: Path) -> list[tuple[str, Sink]]:
     Raises:
         ConfigError: an unknown output name, or its writer is not installed.
     """
-    sinks: list[tuple[str, Sink]] = []
+    names = list(dict.fromkeys(names))  # "--format rdf,rdf" writes it once
     for name in names:
-        if name == "jsonl":
-            continue  # always written, by the build itself
-        if name not in OUTPUTS:
+        if name != "jsonl" and name not in OUTPUTS:
             known = ", ".join(["jsonl", *OUTPUTS])
             raise ConfigError(f"unknown output format {name!r}; choose from: {known}")
-        module, cls, rel = OUTPUTS[name]
-        try:
-            factory = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError) as e:
-            raise ConfigError(f"output {name!r} needs {module}.{cls}, which cannot be imported: {e}") from e
-        sinks.append((name, factory(out_dir if rel == "." else out_dir / rel)))
+    sinks: list[tuple[str, Sink]] = []
+    try:
+        for name in names:
+            if name == "jsonl":
+                continue  # always written, by the build itself
+            module, cls, rel = OUTPUTS[name]
+            try:
+                factory = getattr(importlib.import_module(module), cls)
+            except (ImportError, AttributeError) as e:
+                raise ConfigError(f"output {name!r} needs {module}.{cls}, which cannot be imported: {e}") from e
+            sinks.append((name, factory(out_dir if rel == "." else out_dir / rel)))
+    except BaseException:
+        _abort(sinks)  # release what was opened (e.g. the store's lock)
+        raise
     return sinks
+
+
+def _abort(sinks: Sequence[tuple[str, Sink]]) -> None:
+    """Stop sinks without publishing; writers without ``abort()`` just never close."""
+    for _, sink in sinks:
+        abort = getattr(sink, "abort", None)
+        if abort is not None:
+            abort()
 
 
 def _dedupe(
@@ -251,11 +265,11 @@ def build(
     names = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
     sinks = open_sinks(names, out)
     jsonl_path = out / EXTRACTIONS
-    if fresh:
-        jsonl_path.unlink(missing_ok=True)
-    done = completed_ids(jsonl_path)
     completed = False
     try:
+        if fresh:
+            jsonl_path.unlink(missing_ok=True)
+        done = completed_ids(jsonl_path)
         # Replay what earlier runs finished, so the graph files cover all
         # records in the order of extractions.jsonl.
         if sinks and done:
@@ -263,7 +277,8 @@ def build(
                 ex = Extraction.from_dict(rec)
                 for _, sink in sinks:
                     sink.write(ex)
-        documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin)
+        # Never read our own outputs back in (``kg build . --out out/``).
+        documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin, exclude=(out,))
         todo = _dedupe(documents, tally, report, set(done))
         with JsonlWriter(jsonl_path, append=True) as jsonl:
             for ex in _extract_lazily(todo, model, max_chars, batch_size):
@@ -278,10 +293,7 @@ def build(
         completed = True
     finally:
         if not completed:
-            for _, sink in sinks:
-                abort = getattr(sink, "abort", None)
-                if abort is not None:
-                    abort()
+            _abort(sinks)
     written = [jsonl_path, *sorted(p for p in out.iterdir() if p.is_file() and p.name.startswith("graph."))]
     return tally.summary(started, written)
 

@@ -293,3 +293,11 @@ def test_sigkilled_build_resumes_to_the_output_of_a_clean_build(nlp, tmp_path):
     assert summary.ok and summary.documents + summary.skipped == 200
     assert target.read_bytes() == (clean / EXTRACTIONS).read_bytes()
     assert not list(out.glob(".*.tmp"))
+
+
+def test_output_directory_inside_the_input_is_not_read_back(nlp, corpus):
+    out = corpus / "out"
+    first = build([corpus], out, outputs=("graphml",))
+    assert first.ok and first.documents == 5
+    again = build([corpus], out, outputs=("graphml",))
+    assert again.ok and (again.documents, again.skipped) == (0, 5)
