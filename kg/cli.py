@@ -242,13 +242,12 @@ def eval_polnear(
     except KGError as e:
         fail(str(e))
     _print_report(report, polnear.format_report, split, as_json)
-    if stats:
-        log.info("textacy: %s", stats)
     c = report.counts
+    notes = "".join(f", {k.replace('_', ' ')} {v}" for k, v in sorted(stats.items()))
     click.echo(
         f"kg eval polnear --split {split}{' --baseline ' + baseline if baseline else ''}: {len(articles)} articles, "
         f"attribution F1 {c.attribution.f1:.4f}, source F1 {c.source.f1:.4f}, cue F1 {c.cue.f1:.4f}, "
-        f"content-token F1 {c.content_tokens.f1:.4f}, {time.perf_counter() - started:.1f}s",
+        f"content-token F1 {c.content_tokens.f1:.4f}{notes}, {time.perf_counter() - started:.1f}s",
         err=True,
     )
 
