@@ -153,7 +153,7 @@ class SparqlServer:
 
     def _run(self, pool: WorkerPool, job: Job, timeout: float) -> Answer:
         try:
-            return pool.run(job, timeout)
+            return pool.run(job, timeout, wait=2 * timeout + 30)
         except TimedOut:
             return Answer.error(
                 503,
@@ -162,7 +162,7 @@ class SparqlServer:
             )
         except Busy:
             return Answer.error(
-                503, f"all {self.config.workers} query workers stayed busy for {timeout:g} s; retry later"
+                503, f"all {self.config.workers} query workers stayed busy for {2 * timeout + 30:g} s; retry later"
             )
         except ServiceError as e:
             return Answer.error(500, str(e))
