@@ -45,6 +45,7 @@ EXTRACTIONS = "extractions.jsonl"
 OUTPUTS: dict[str, tuple[str, str, str]] = {
     "rdf": ("kg.sinks.rdf_sink", "RDFWriter", "."),  # graph.ttl, graph.trig, graph.jsonld, graph.nt
     "graphml": ("kg.sinks.nx_sink", "GraphMLWriter", "graph.graphml"),
+    "html": ("kg.sinks.html_sink", "HTMLWriter", "graph.html"),  # offline interactive page (kg viz)
 }
 
 #: What ``kg build`` writes when ``--format`` is not given: everything registered.

@@ -176,8 +176,8 @@ def _eval_options(f):
     return f
 
 
-def _progress(length: int, label: str):
-    return click.progressbar(length=length, label=label, file=click.get_text_stream("stderr"))
+def _eval_progress(length: int, label: str):
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 def _print_report(report, formatter, label: str, as_json: bool) -> None:
@@ -207,7 +207,7 @@ def eval_conll04(split: str, data: str | None, model: str | None, limit: int | N
     try:
         sentences = conll04.load(data_dir(data), split, limit)
         nlp = load_model(model or DEFAULT_MODEL)
-        with _progress(len(sentences), f"conll04 {split}") as bar:
+        with _eval_progress(len(sentences), f"conll04 {split}") as bar:
             report = conll04.evaluate(sentences, nlp, progress=bar.update)
     except KGError as e:
         fail(str(e))
@@ -237,7 +237,7 @@ def eval_polnear(
     try:
         articles = polnear.load(data_dir(data), split, limit)
         nlp = load_model(model or DEFAULT_MODEL)
-        with _progress(len(articles), f"polnear {split} ({baseline or 'kg'})") as bar:
+        with _eval_progress(len(articles), f"polnear {split} ({baseline or 'kg'})") as bar:
             report = polnear.evaluate(articles, nlp, baseline=baseline, progress=bar.update, stats=stats)
     except KGError as e:
         fail(str(e))
@@ -381,6 +381,53 @@ def viz(source: Path, output: Path | None, max_nodes: int | None, title: str | N
 
 
 # ---------------------------------------------------------------- resolve / explain
+
+
+@main.command("explain")
+@click.argument("entity")
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="The build's output directory (holds resolution.json).")
+def explain_cmd(entity: str, out_dir: str) -> None:
+    """Print why ENTITY (an id, name or alias) is what it is: merges, scores, evidence."""
+    from kg.resolve.report import RESOLUTION, explain, read_resolution
+
+    try:
+        click.echo(explain(read_resolution(Path(out_dir) / RESOLUTION), entity))
+    except KGError as e:
+        fail(str(e))
+
+
+@eval_group.command("resolution")
+@click.option("--split", type=click.Choice(["dev"]), default="dev", show_default=True,
+              help="Only dev has a gold set (tests/data/resolution_gold.tsv).")
+@click.option("--data", "data", type=click.Path(file_okay=False), default=None,
+              help="Data directory holding polnear/ (default: $KG_DATA, else ../shared/data).")
+@click.option("--model", default=None, help="spaCy pipeline to load (default: en_core_web_sm).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON on stdout.")
+def eval_resolution(split: str, data: str | None, model: str | None, limit: int | None, as_json: bool) -> None:
+    """Cross-document person resolution against the PolNeAR dev gold set (pairwise, B-cubed)."""
+    import dataclasses
+    import json
+    import time
+
+    from kg.eval import data_dir
+    from kg.eval.resolution import evaluate_corpus
+
+    started = time.perf_counter()
+    try:
+        texts = sorted((data_dir(data) / "polnear" / split / "text").glob("*.txt"))[:limit]
+        with click.progressbar(length=len(texts), label=f"resolution {split}",
+                               file=click.get_text_stream("stderr")) as bar:
+            report, seconds = evaluate_corpus(texts, model=model, progress=bar.update)
+    except KGError as e:
+        fail(str(e))
+    click.echo(json.dumps(dataclasses.asdict(report), indent=2) if as_json else report.format())
+    click.echo(
+        f"kg eval resolution --split {split}: {len(texts)} articles, pairwise P {report.pairwise.precision:.3f} "
+        f"R {report.pairwise.recall:.3f}; resolution {seconds:.2f}s, total {time.perf_counter() - started:.1f}s",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

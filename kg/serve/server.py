@@ -70,10 +70,11 @@ class _Problem(Exception):
 class SparqlServer:
     """The endpoint: an HTTP server plus the worker pools behind it.
 
-    >>> # doctest: +SKIP
-    >>> with SparqlServer(ServeConfig(store=Path("out/store"), port=0)) as server:
-    ...     server.start()            # background thread; or serve_forever()
-    ...     print(server.url)
+    Example (needs a built store, so not run as a doctest)::
+
+        with SparqlServer(ServeConfig(store=Path("out/store"), port=0)) as server:
+            server.start()            # background thread; or serve_forever()
+            print(server.url)
     """
 
     def __init__(self, config: ServeConfig):

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from html import escape as html_escape
 from importlib import resources
 from pathlib import Path
@@ -305,14 +304,12 @@ def render_html(data: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NODES, tit
 
 
 def write_html(path: str | os.PathLike, html: str) -> None:
-    """Write atomically: a temp file in the same directory, then rename."""
-    path = Path(path)
+    """Write atomically (temp file, then rename): readers never see half a page."""
+    from kg.sinks.jsonl_sink import atomic_output
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with atomic_output(path) as f:
             f.write(html)
-        os.replace(tmp, path)
     except OSError as e:
         raise SinkError(f"cannot write {path}: {e.strerror or e}; check the directory exists and is writable") from e
 
