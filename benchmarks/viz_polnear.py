@@ -82,11 +82,11 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     records = args.out / "extractions.jsonl"
-    if not records.exists():
-        src = corpus_jsonl(args.split, args.limit, args.out / f"polnear-{args.split}.jsonl")
-        t0 = time.perf_counter()
-        summary = build([src], args.out, outputs=[])
-        print(f"build: {summary.line()} (wall {time.perf_counter() - t0:.0f} s)")
+    # build() resumes: documents already in extractions.jsonl are not extracted again.
+    src = corpus_jsonl(args.split, args.limit, args.out / f"polnear-{args.split}.jsonl")
+    t0 = time.perf_counter()
+    summary = build([src], args.out, outputs=[])
+    print(f"build: {summary.line()} (wall {time.perf_counter() - t0:.0f} s)")
     page = args.out / "graph.html"
     t0 = time.perf_counter()
     with HTMLWriter(page, max_nodes=args.max_nodes, title=f"PolNeAR {args.split}") as w:
