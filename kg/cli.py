@@ -91,8 +91,13 @@ _model_option = click.option(
 )
 @_max_chars_option
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming from OUT/extractions.jsonl.")
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
+@click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Offline Wikidata table (qid, label, aliases) to link entities; kept in OUT.")
 def build_cmd(
-    inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None, fresh: bool
+    inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
+    fresh: bool, aliases: str | None, wikidata: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
 
@@ -117,6 +122,8 @@ def build_cmd(
                 fresh=fresh,
                 on_error=_print_error,
                 on_document=lambda _ex: bar.update(1),
+                aliases=aliases,
+                wikidata=wikidata,
             )
     except KGError as e:
         fail(str(e))
@@ -455,6 +462,33 @@ def viz(source: Path, output: Path | None, max_nodes: int | None, title: str | N
 
 
 # ---------------------------------------------------------------- resolve / explain
+
+
+@main.command("resolve")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Corrections: TSV lines 'same|different|canonical|wikidata<TAB>name<TAB>name-or-id'.")
+@click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Offline Wikidata table: qid, label, aliases (|-separated), optional type.")
+def resolve_cmd(out_dir: str, aliases: str | None, wikidata: str | None) -> None:
+    """Re-resolve entities across OUT_DIR and rewrite its graph files, without NLP."""
+    import time
+
+    from kg.build import write_outputs
+    from kg.resolve.report import RESOLUTION, read_resolution
+
+    started = time.perf_counter()
+    try:
+        write_outputs(out_dir, aliases=aliases, wikidata=wikidata)
+        res = read_resolution(Path(out_dir) / RESOLUTION)
+    except KGError as e:
+        fail(str(e))
+    merged = sum(1 for d in res.decisions if d.verdict == "same")
+    click.echo(
+        f"kg: {res.refs} document entities → {len(res.clusters)} entities, {merged} merges, "
+        f"{res.pairs_compared} pairs compared in {time.perf_counter() - started:.1f} s -> {out_dir}",
+        err=True,
+    )
 
 
 @main.command("explain")
