@@ -43,6 +43,7 @@ ROLE_HEADS = frozenset({
     "newsman", "newswoman", "prosecutor", "judge", "agent", "sergeant", "captain", "colonel", "lieutenant",
     "inspector", "superintendent", "dean", "provost", "rector", "vice", "partner", "associate", "historian",
     "lt.", "sgt.", "col.", "gen.", "capt.", "adm.", "sen.", "rep.", "gov.", "cmdr.", "supt.", "newsman",
+    "lt", "sgt", "col", "gen", "capt", "adm", "sen", "rep", "gov", "cmdr", "sheriff",
 })
 
 #: Words that say where a person is from ("Modesto native George Lucas",
@@ -171,6 +172,9 @@ def _title_before(doc: Doc, person: Span, idx: _Index) -> tuple[int, int] | None
     while k >= 0 and start - k <= 6:
         tok = doc[k]
         e = idx.at(k)
+        if tok.text == "." and k > 0 and doc[k - 1].is_title and len(doc[k - 1]) <= 4 and idx.at(k - 1) is None:
+            k -= 1  # the tokenizer split an abbreviated rank: "Lt" "."
+            continue
         if tok.ent_type_ == "TITLE" or (e is None and (tok.lower_ in ROLE_HEADS or tok.lower_ in ROLE_MODIFIERS
                                                        or (tok.pos_ == "NOUN" and tok.is_alpha)
                                                        or (tok.pos_ == "ADJ" and tok.is_lower))):
