@@ -46,6 +46,9 @@ ROLE_HEADS = frozenset({
     "lt", "sgt", "col", "gen", "capt", "adm", "sen", "rep", "gov", "cmdr", "sheriff",
 })
 
+#: Offices held abroad: their holder does not live in the state they serve.
+POSTED_ABROAD = frozenset({"ambassador", "envoy", "consul", "attache", "attaché", "emissary"})
+
 #: Words that say where a person is from ("Modesto native George Lucas",
 #: "George Lucas, a Modesto native", "Ohio resident X"): livesIn.
 RESIDENCE_WORDS = frozenset({"native", "natives", "resident", "residents", "citizen", "citizens", "homeowner"})
@@ -215,7 +218,15 @@ def works_for(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                     yield RelationCandidate(_rng(person), "livesIn", _rng(org), CONF["title"], "place-title")
                 else:
                     yield RelationCandidate(_rng(person), "worksFor", _rng(org), CONF["title"], "title", quals)
+                    if entity_type(org) == "Location" and not words & POSTED_ABROAD:
+                        # an official of a state lives in it ("North Carolina Gov. Jim Martin")
+                        yield RelationCandidate(_rng(person), "livesIn", _rng(org), CONF["prep"], "office-place")
                 continue
+        elif person.start >= 2 and doc[person.start - 1].text in ("'s", "’s"):
+            # "Ohio 's Richard Celeste": a place's person is its resident
+            loc = idx.of_type(person.start - 2, "Location")
+            if loc is not None and loc.end == person.start - 1:
+                yield RelationCandidate(_rng(person), "livesIn", _rng(loc), CONF["prep"], "place-possessive")
         # Apposition: "X, a spokesman for Y" / "X, the Y spokesman" / "X, a member of Y"
         root = person.root
         for app in root.children:
