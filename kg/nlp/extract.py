@@ -148,7 +148,7 @@ def _relations(a: Linker) -> tuple[Relation, ...]:
     doc = a.doc
     out: dict[str, Relation] = {}
     for cand in relations.find_relations(doc, a.spans, resolve=a.resolve_token):
-        subj_ent = a.entity_of.get(cand.subject)
+        subj_ent = a.entity_of.get(cand.subject_ref or cand.subject)
         obj_ent = a.entity_of.get(cand.object)
         if subj_ent is None or obj_ent is None or subj_ent == obj_ent:
             continue

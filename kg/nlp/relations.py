@@ -115,6 +115,9 @@ class RelationCandidate:
     confidence: float
     rule: str
     qualifiers: dict[str, str] = field(default_factory=dict)
+    #: For a pronoun subject ("He met …"): the antecedent mention naming the
+    #: entity; ``subject`` stays the pronoun, the words in this sentence.
+    subject_ref: tuple[int, int] | None = None
 
     def __hash__(self) -> int:
         return hash((self.subject, self.predicate, self.object))
@@ -362,8 +365,11 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
             if subj is None or not objs:
                 continue
             s_ent = idx.in_phrase(subj, "Person", "Organization")
+            ref = None
             if s_ent is None and resolve is not None:
-                s_ent = resolve(subj)
+                ref = resolve(subj)
+                if ref is not None:
+                    s_ent = subj.doc[subj.i:subj.i + 1]
             if s_ent is None:
                 continue
             quals = _place_and_date(doc, heads + [o.root for o in objs], idx, sent)
@@ -373,7 +379,8 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
             for o in objs:
                 if o == s_ent:
                     continue
-                yield RelationCandidate(_rng(s_ent), "metWith", _rng(o), CONF[rule], "meet-" + rule, dict(quals))
+                yield RelationCandidate(_rng(s_ent), "metWith", _rng(o), CONF[rule], "meet-" + rule, dict(quals),
+                                        subject_ref=_rng(ref) if ref is not None else None)
 
 
 # --- killed ---------------------------------------------------------------------
