@@ -379,3 +379,53 @@ def test_evidence_for_a_sentence_missing_from_the_record_adds_that_sentence():
     sent = mint_iri("sentence", ids.sentence_id(ex.id, 1))
     assert (sent, NIF.anchorOf, Literal(s1.text)) in g.graph(mint_iri("graph", ex.id))
     assert isinstance(ex2.relations[0], Relation)
+
+
+# ---------------------------------------------------------------- the documented SPARQL queries
+
+
+@pytest.fixture(scope="module")
+def store(records) -> ox.Store:
+    s = ox.Store()
+    s.extend(to_ox_quads(records))
+    return s
+
+
+def run(store: ox.Store, query: str) -> list[dict[str, str]]:
+    res = store.query(query, use_default_graph_as_union=True)
+    names = [v.value for v in res.variables]
+    return [{n: row[n].value for n in names if row[n] is not None} for row in res]
+
+
+def test_every_query_in_the_rdf_model_doc_runs_and_finds_the_seed_facts(store):
+    import re
+
+    doc = (ROOT / "docs" / "rdf-model.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sparql\n(.*?)```", doc, re.S)
+    prefixes, queries = blocks[0], blocks[1:]
+    assert len(queries) == 5
+    met, said, ukraine, roles, prov = (run(store, prefixes + q) for q in queries)
+    assert {"person": "Antony Blinken", "other": "Mark Rutte", "location": "Brussels"}.items() <= next(
+        r for r in met if r["other"] == "Mark Rutte").items()
+    assert sorted(r["cue"] for r in said) == ["highlighted", "said", "said", "warned"]  # both documents
+    assert ukraine[0]["date"] == "2024-11-13" and any("83%" in r["content"] for r in ukraine)
+    assert {(r["organisation"], r["person"], r.get("role")) for r in roles} >= {
+        ("NATO", "Mark Rutte", "Secretary General"), ("Pentagon", "Pat Ryder", "spokesperson"),
+        ("Ukraine", "Andrii Sybiha", "Foreign Minister")}
+    (p,) = prov
+    text = SEED.read_text(encoding="utf-8")
+    assert text[int(p["start"]):int(p["end"])] == p["sentence"]
+    assert text[int(p["subjectStart"]):int(p["subjectEnd"])] == p["subjectText"] == "Blinken"
+    assert p["confidence"] == "0.8" and p["extractor"] == "kg.test/0.1"
+
+
+def test_the_endpoint_queries_run_on_our_graph(store):
+    from kg.serve.queries import ABOUT_TOPIC, MET_WITH, PROVENANCE, ROLES, SAID_BY, bind
+
+    assert any(r["other"] == "Mark Rutte" and r.get("location") == "Brussels" for r in run(store, MET_WITH))
+    ryder = run(store, bind(SAID_BY, name="Pat Ryder"))
+    assert len(ryder) == 1 and "83%" in ryder[0]["content"]
+    assert any("83%" in r["content"] for r in run(store, bind(ABOUT_TOPIC, topic="Ukraine")))
+    assert ("Ukraine", "Andrii Sybiha", "Foreign Minister") in {
+        (r["organisation"], r["person"], r.get("role")) for r in run(store, ROLES)}
+    assert run(store, PROVENANCE)[0]["subjectText"] == "Blinken"
