@@ -39,7 +39,225 @@ def main(verbose: int) -> None:
 # ---------------------------------------------------------------- build / extract
 
 
+def _print_error(error: KGError) -> None:
+    click.echo(f"kg: error: {error}", err=True)
+
+
+class _BuildNoBar:
+    """Stands in for the progress bar when stderr is not a terminal (logs, pipes, tests)."""
+
+    def __enter__(self) -> "_BuildNoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _build_progress(inputs: tuple[str, ...], label: str):
+    """A progress bar on stderr over the estimated number of documents (terminals only)."""
+    from kg.build import count_documents
+
+    if not sys.stderr.isatty():
+        return _BuildNoBar()
+    total = count_documents(inputs)
+    return click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=True, show_eta=bool(total))
+
+
+_max_chars_option = click.option(
+    "--max-chars",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default="1000000, spaCy's nlp.max_length",
+    help="Reject documents longer than this many characters (one error line each).",
+)
+_model_option = click.option(
+    "--model", default=None, show_default="en_core_web_sm", help="Installed spaCy pipeline to use."
+)
+
+
+@main.command("build")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@_model_option
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="NAME[,NAME...]",
+    help="Graph outputs to write (repeatable or comma-separated); default: all. extractions.jsonl is always written.",
+)
+@_max_chars_option
+@click.option("--fresh", is_flag=True, help="Start over instead of resuming from OUT/extractions.jsonl.")
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
+@click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Offline Wikidata table (qid, label, aliases) to link entities; kept in OUT.")
+def build_cmd(
+    inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
+    fresh: bool, aliases: str | None, wikidata: str | None,
+) -> None:
+    """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
+
+    Writes OUT/extractions.jsonl (one record per document) and the graph files.
+    A re-run resumes: documents already in extractions.jsonl are not extracted
+    again. Bad inputs get one error line each; the rest is still built and the
+    exit code is 1.
+    """
+    from kg.build import OUTPUTS, build
+    from kg.ingest import DEFAULT_MAX_CHARS
+    from kg.nlp import DEFAULT_MODEL
+
+    outputs = [n.strip() for f in formats for n in f.split(",") if n.strip()] or None
+    try:
+        with _build_progress(inputs, "extracting") as bar:
+            summary = build(
+                inputs,
+                out_dir,
+                model=model or DEFAULT_MODEL,
+                outputs=outputs,
+                max_chars=max_chars or DEFAULT_MAX_CHARS,
+                fresh=fresh,
+                on_error=_print_error,
+                on_document=lambda _ex: bar.update(1),
+                aliases=aliases,
+                wikidata=wikidata,
+            )
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg: {summary.line()} -> {out_dir}", err=True)
+    for path in summary.outputs:
+        log.info("wrote %s", path)
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command("extract")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "output", default="-", show_default=True, help="Output JSONL file, or - for stdout.")
+@_model_option
+@_max_chars_option
+def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_chars: int | None) -> None:
+    """Write one extraction record per document of INPUTS as JSON Lines (no graph).
+
+    The record format is documented in docs/extraction-record.md and
+    kg/schema/extraction.schema.json. A file is replaced atomically at the end.
+    """
+    from kg.build import extract_records
+    from kg.ingest import DEFAULT_MAX_CHARS
+    from kg.nlp import DEFAULT_MODEL
+
+    try:
+        with _build_progress(inputs, "extracting") as bar:
+            summary = extract_records(
+                inputs,
+                output,
+                model=model or DEFAULT_MODEL,
+                max_chars=max_chars or DEFAULT_MAX_CHARS,
+                on_error=_print_error,
+                on_document=lambda _ex: bar.update(1),
+            )
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg: {summary.line()}", err=True)
+    sys.exit(0 if summary.ok else 1)
+
+
 # ---------------------------------------------------------------- eval
+
+
+def _eval_options(f):
+    """Options shared by every ``kg eval`` corpus."""
+    f = click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON on stdout.")(f)
+    f = click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N items.")(f)
+    f = click.option("--model", default=None, help="spaCy pipeline to load (default: en_core_web_sm).")(f)
+    f = click.option(
+        "--data",
+        "data",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Data directory holding conll04/ and polnear/ (default: $KG_DATA, else ../shared/data).",
+    )(f)
+    f = click.option("--split", type=click.Choice(["dev", "train"]), default="dev", show_default=True)(f)
+    return f
+
+
+def _eval_progress(length: int, label: str):
+    return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+def _print_report(report, formatter, label: str, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(formatter(report, label))
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Score the pipeline against CoNLL04 and PolNeAR (see docs/eval.md)."""
+
+
+@eval_group.command("conll04")
+@_eval_options
+def eval_conll04(split: str, data: str | None, model: str | None, limit: int | None, as_json: bool) -> None:
+    """Relations (boundaries, strict) and entities against CoNLL04."""
+    import time
+
+    from kg.eval import conll04, data_dir
+    from kg.nlp import DEFAULT_MODEL, load_model
+
+    started = time.perf_counter()
+    try:
+        sentences = conll04.load(data_dir(data), split, limit)
+        nlp = load_model(model or DEFAULT_MODEL)
+        with _eval_progress(len(sentences), f"conll04 {split}") as bar:
+            report = conll04.evaluate(sentences, nlp, progress=bar.update)
+    except KGError as e:
+        fail(str(e))
+    _print_report(report, conll04.format_report, split, as_json)
+    strict = report.micro("strict")
+    click.echo(
+        f"kg eval conll04 --split {split}: {len(sentences)} sentences, strict micro F1 {strict.f1:.4f}, "
+        f"NER micro F1 {report.to_dict()['ner']['micro']['f1']:.4f}, {time.perf_counter() - started:.1f}s",
+        err=True,
+    )
+
+
+@eval_group.command("polnear")
+@_eval_options
+@click.option("--baseline", type=click.Choice(["textacy"]), default=None, help="Score a baseline instead of kg.")
+def eval_polnear(
+    split: str, data: str | None, model: str | None, limit: int | None, as_json: bool, baseline: str | None
+) -> None:
+    """Statements against PolNeAR attributions (attribution, source, cue, content tokens)."""
+    import time
+
+    from kg.eval import data_dir, polnear
+    from kg.nlp import DEFAULT_MODEL, load_model
+
+    started = time.perf_counter()
+    stats: dict[str, int] = {}
+    try:
+        articles = polnear.load(data_dir(data), split, limit)
+        nlp = load_model(model or DEFAULT_MODEL)
+        with _eval_progress(len(articles), f"polnear {split} ({baseline or 'kg'})") as bar:
+            report = polnear.evaluate(articles, nlp, baseline=baseline, progress=bar.update, stats=stats)
+    except KGError as e:
+        fail(str(e))
+    _print_report(report, polnear.format_report, split, as_json)
+    c = report.counts
+    notes = "".join(f", {k.replace('_', ' ')} {v}" for k, v in sorted(stats.items()))
+    click.echo(
+        f"kg eval polnear --split {split}{' --baseline ' + baseline if baseline else ''}: {len(articles)} articles, "
+        f"attribution F1 {c.attribution.f1:.4f}, source F1 {c.source.f1:.4f}, cue F1 {c.cue.f1:.4f}, "
+        f"content-token F1 {c.content_tokens.f1:.4f}{notes}, {time.perf_counter() - started:.1f}s",
+        err=True,
+    )
+
 
 
 # ---------------------------------------------------------------- neo4j
@@ -200,10 +418,201 @@ def query_cypher_cmd(query: str, uri: str, user: str, password: str, database: s
 # ---------------------------------------------------------------- sparql / serve
 
 
+@main.command("serve")
+@click.option("--store", "store", type=click.Path(path_type=Path), default=Path("out/store"), show_default=True,
+              help="pyoxigraph store directory written by `kg build`.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (keep it local).")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL UPDATE (read-only otherwise: 403).")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Seconds a query may run before it is stopped.")
+@click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(min=1),
+              help="Result rows (or triples) above which a query fails.")
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Query worker processes [default: CPU cores, at least 2].")
+def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
+              workers: int | None) -> None:
+    """Serve the RDF store over the SPARQL 1.1 Protocol, with a query page at /."""
+    from kg.serve.server import ServeConfig, SparqlServer, default_workers, known_graphs
+
+    config = ServeConfig(store=store, host=host, port=port, allow_update=allow_update, timeout=timeout,
+                         max_rows=max_rows, workers=workers or default_workers())
+    try:
+        server = SparqlServer(config)
+    except KGError as e:
+        fail(str(e))
+    graphs = known_graphs(store)
+    click.echo(
+        f"kg: SPARQL endpoint {server.url}/sparql (query page {server.url}/), {len(graphs)} graphs, "
+        f"{'read-write' if allow_update else 'read-only'}, timeout {timeout:g} s, max {max_rows} rows",
+        err=True,
+    )
+    import signal
+
+    def stop(signum, frame):  # SIGTERM: leave serve_forever, then stop the workers
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("kg: stopping", err=True)
+    finally:
+        server.close()
+
+
+@main.group("query")
+def query_group() -> None:
+    """Query the built graph."""
+
+
+@query_group.command("sparql")
+@click.argument("query")
+@click.option("--store", "store", type=click.Path(path_type=Path), default=Path("out/store"), show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "json", "xml", "turtle", "nt", "jsonld"]),
+              default="csv", show_default=True, help="Output format (tables or graphs).")
+@click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(min=1))
+def query_sparql_cmd(query: str, store: Path, fmt: str, max_rows: int) -> None:
+    """Run QUERY (text, or @file.rq) on the store and print the result to stdout."""
+    import pyoxigraph as ox
+
+    from kg.serve.engine import Job, execute
+
+    if query.startswith("@"):
+        try:
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            fail(f"cannot read the query file {query[1:]}: {e}")
+    media = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
+             "xml": "application/sparql-results+xml", "turtle": "text/turtle", "nt": "application/n-triples",
+             "jsonld": "application/ld+json"}[fmt]
+    if not store.is_dir():
+        fail(f"no store at {store}; build one with `kg build <inputs> --out out/`")
+    try:
+        opened = ox.Store.read_only(str(store))
+    except OSError as e:
+        fail(f"cannot open the store at {store}: {e}")
+    answer = execute(opened, Job(kind="query", text=query, accept=media, max_rows=max_rows))
+    if answer.status >= 400:
+        fail(answer.body.decode("utf-8").strip())
+    sys.stdout.buffer.write(answer.body)
+
+
+
 # ---------------------------------------------------------------- viz
 
 
+@main.command("viz")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The HTML file to write [default: graph.html in SOURCE, or beside the .jsonl file].")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=None, show_default="300",
+              help="Nodes shown when the page opens (highest degree first); the page counts the rest.")
+@click.option("--title", default=None, help="Page title [default: 'kg graph: SOURCE'].")
+def viz(source: Path, output: Path | None, max_nodes: int | None, title: str | None) -> None:
+    """Write a self-contained, offline graph.html from a build directory or an extractions .jsonl file.
+
+    \b
+    kg viz out/ -o graph.html
+    kg viz facts.jsonl -o facts.html --max-nodes 500
+    """
+    from kg.sinks.html_sink import DEFAULT_MAX_NODES, HTMLWriter, read_extractions
+
+    if output is None:
+        output = (source if source.is_dir() else source.parent) / "graph.html"
+    writer = HTMLWriter(output, max_nodes=max_nodes or DEFAULT_MAX_NODES, title=title or f"kg graph: {source.name}")
+    try:
+        n = 0
+        for extraction in read_extractions(source):
+            writer.write(extraction)
+            n += 1
+        writer.close()
+    except KGError as e:
+        fail(str(e))
+    s = writer.summary
+    click.echo(
+        f"kg viz: wrote {output} ({s['nodes']} nodes, {s['edges']} edges from {n} documents; "
+        f"{min(s['nodes'], writer.max_nodes)} shown at first)",
+        err=True,
+    )
+
+
+
 # ---------------------------------------------------------------- resolve / explain
+
+
+@main.command("resolve")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Corrections: TSV lines 'same|different|canonical|wikidata<TAB>name<TAB>name-or-id'.")
+@click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Offline Wikidata table: qid, label, aliases (|-separated), optional type.")
+def resolve_cmd(out_dir: str, aliases: str | None, wikidata: str | None) -> None:
+    """Re-resolve entities across OUT_DIR and rewrite its graph files, without NLP."""
+    import time
+
+    from kg.build import write_outputs
+    from kg.resolve.report import RESOLUTION, read_resolution
+
+    started = time.perf_counter()
+    try:
+        write_outputs(out_dir, aliases=aliases, wikidata=wikidata)
+        res = read_resolution(Path(out_dir) / RESOLUTION)
+    except KGError as e:
+        fail(str(e))
+    merged = sum(1 for d in res.decisions if d.verdict == "same")
+    click.echo(
+        f"kg: {res.refs} document entities → {len(res.clusters)} entities, {merged} merges, "
+        f"{res.pairs_compared} pairs compared in {time.perf_counter() - started:.1f} s -> {out_dir}",
+        err=True,
+    )
+
+
+@main.command("explain")
+@click.argument("entity")
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="The build's output directory (holds resolution.json).")
+def explain_cmd(entity: str, out_dir: str) -> None:
+    """Print why ENTITY (an id, name or alias) is what it is: merges, scores, evidence."""
+    from kg.resolve.report import RESOLUTION, explain, read_resolution
+
+    try:
+        click.echo(explain(read_resolution(Path(out_dir) / RESOLUTION), entity))
+    except KGError as e:
+        fail(str(e))
+
+
+@eval_group.command("resolution")
+@click.option("--split", type=click.Choice(["dev"]), default="dev", show_default=True,
+              help="Only dev has a gold set (tests/data/resolution_gold.tsv).")
+@click.option("--data", "data", type=click.Path(file_okay=False), default=None,
+              help="Data directory holding polnear/ (default: $KG_DATA, else ../shared/data).")
+@click.option("--model", default=None, help="spaCy pipeline to load (default: en_core_web_sm).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N articles.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON on stdout.")
+def eval_resolution(split: str, data: str | None, model: str | None, limit: int | None, as_json: bool) -> None:
+    """Cross-document person resolution against the PolNeAR dev gold set (pairwise, B-cubed)."""
+    import dataclasses
+    import json
+    import time
+
+    from kg.eval import data_dir
+    from kg.eval.resolution import evaluate_corpus
+
+    started = time.perf_counter()
+    try:
+        texts = sorted((data_dir(data) / "polnear" / split / "text").glob("*.txt"))[:limit]
+        with click.progressbar(length=len(texts), label=f"resolution {split}",
+                               file=click.get_text_stream("stderr")) as bar:
+            report, seconds = evaluate_corpus(texts, model=model, progress=bar.update)
+    except KGError as e:
+        fail(str(e))
+    click.echo(json.dumps(dataclasses.asdict(report), indent=2) if as_json else report.format())
+    click.echo(
+        f"kg eval resolution --split {split}: {len(texts)} articles, pairwise P {report.pairwise.precision:.3f} "
+        f"R {report.pairwise.recall:.3f}; resolution {seconds:.2f}s, total {time.perf_counter() - started:.1f}s",
+        err=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,3 +51,8 @@ def statement_id(doc: str, cue_start: int, cue_end: int) -> str:
 
 def sentence_id(doc: str, index: int) -> str:
     return f"{doc}/sent/{index}"
+
+
+def span_id(doc: str, start: int, end: int) -> str:
+    """A stretch of a document's text; one id per (document, start, end)."""
+    return f"{doc}/span/{start}-{end}"

@@ -102,6 +102,7 @@ class Entity:
     name: str
     mentions: tuple[Mention, ...] = ()
     aliases: tuple[str, ...] = ()
+    wikidata: str | None = None  # set by cross-document resolution (kg.resolve)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class Extraction:
                     "name": e.name,
                     "aliases": list(e.aliases),
                     "mentions": [asdict(m) for m in e.mentions],
+                    **({"wikidata": e.wikidata} if e.wikidata else {}),
                 }
                 for e in self.entities
             ],
@@ -224,6 +226,7 @@ class Extraction:
                     name=e["name"],
                     aliases=tuple(e.get("aliases", ())),
                     mentions=tuple(Mention(**m) for m in e.get("mentions", ())),
+                    wikidata=e.get("wikidata"),
                 )
                 for e in d["entities"]
             ),

@@ -1,23 +1,33 @@
 """Turn a :class:`~kg.model.Document` into an :class:`~kg.model.Extraction`.
 
-This is the NLP stage's public function. It runs the spaCy pipeline and the
-rule functions, then assembles offsets into the frozen record types.
+This is the NLP stage's public function. It runs the spaCy pipeline (with the
+kg components from :mod:`kg.nlp.components`), then the pure rule functions
+(:mod:`kg.nlp.canon`, :mod:`kg.nlp.coref`, :mod:`kg.nlp.relations`,
+:mod:`kg.nlp.statements`), and assembles character offsets into the frozen
+record types. Ranges in ``Document.skip`` yield no entities and no facts.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Iterable, Iterator
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from kg import __version__, ids
-from kg.model import Document, Entity, Extraction, Mention, Sentence
+from kg.model import (
+    Content, Document, Entity, Evidence, Extraction, Mention, Quantity, Relation, Sentence, Statement, TextSpan,
+    content_text,
+)
+from kg.nlp import canon, coref, relations, sentences as sentence_rules, statements as statement_rules
+from kg.nlp.entities import entity_type
 
+#: Name and version written into every fact's ``evidence.extractor``.
 EXTRACTOR = f"kg.rules/{__version__}"
 
-#: spaCy label → our entity type.
-LABEL_TYPES = {"PERSON": "Person", "ORG": "Organization", "GPE": "Location", "LOC": "Location", "FAC": "Location"}
+#: Kept for callers that imported it from here (see :data:`kg.nlp.entities.LABEL_TYPES`).
+from kg.nlp.entities import LABEL_TYPES  # noqa: E402,F401
 
 
 def extract(document: Document, nlp: Language) -> Extraction:
@@ -34,31 +44,204 @@ def extract_many(
         yield from_doc(document, sdoc)
 
 
-def from_doc(document: Document, sdoc: Doc) -> Extraction:
-    sentences = tuple(
-        Sentence(index=i, start=s.start_char, end=s.end_char, text=s.text) for i, s in enumerate(sdoc.sents)
-    )
-    sent_of = {}
-    for sent in sentences:
-        for c in range(sent.start, sent.end):
-            sent_of[c] = sent.index
-    by_id: dict[str, tuple[str, str, list[Mention]]] = {}
-    for ent in sdoc.ents:
-        type_ = LABEL_TYPES.get(ent.label_)
-        if type_ is None:
+class Linker:
+    """Per-document state: sentences, entities, lookups from spans to entities."""
+
+    def __init__(self, document: Document, doc: Doc):
+        self.document = document
+        self.doc = doc
+        self.skip = sorted(document.skip)
+        self._build_sentences()
+        self._build_entities()
+
+    # -- skip ranges -----------------------------------------------------------
+    def skipped(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.skip)
+
+    # -- sentences -------------------------------------------------------------
+    def _build_sentences(self) -> None:
+        text = self.doc.text
+        ranges: list[list[int]] = []  # [start, end] per record
+        self.sent_of_tok: list[int] = [0] * len(self.doc)
+        for span in self.doc.sents:
+            rng = sentence_rules.trimmed(span)
+            if rng is not None:
+                prev = ranges[-1] if ranges else None
+                if prev is not None and sentence_rules.is_fragment(text[prev[0]:prev[1]]) \
+                        and "\n" not in text[prev[1]:rng[0]]:
+                    prev[1] = rng[1]  # the parser split a line's first word off: rejoin
+                else:
+                    ranges.append([rng[0], rng[1]])
+            for t in span:
+                self.sent_of_tok[t.i] = max(len(ranges) - 1, 0)
+        self.sentences = tuple(Sentence(i, s, e, text[s:e]) for i, (s, e) in enumerate(ranges))
+        self._sent_starts = [s.start for s in self.sentences]
+
+    def sentence_at(self, char: int) -> Sentence:
+        """The sentence holding character ``char`` (the nearest one before it)."""
+        i = max(bisect_right(self._sent_starts, char) - 1, 0)
+        return self.sentences[i]
+
+    def evidence(self, start: int, end: int, subj=None, obj=None) -> Evidence:
+        sent = self.sentence_at(start)
+        lo, hi = min(sent.start, start), max(sent.end, end)
+        if (lo, hi) != (sent.start, sent.end):  # a fact spanning sentences quotes all of them
+            return Evidence(self.document.id, sent.index, lo, hi, self.doc.text[lo:hi], EXTRACTOR, subj, obj)
+        return Evidence(self.document.id, sent.index, sent.start, sent.end, sent.text, EXTRACTOR, subj, obj)
+
+    # -- entities -------------------------------------------------------------
+    def _build_entities(self) -> None:
+        spans = [e for e in self.doc.ents
+                 if entity_type(e) and not self.skipped(e.start_char, e.end_char) and self.sentences]
+        self.spans: list[Span] = spans
+        groups = canon.canonicalise([(entity_type(s), s.text) for s in spans])
+        merged: dict[str, tuple[str, str, list[Mention], set[str]]] = {}
+        self.entity_of: dict[tuple[int, int], str] = {}  # token range → entity id
+        for g in groups:
+            eid = ids.entity_id(g.type, g.name)
+            slot = merged.setdefault(eid, (g.type, g.name, [], set()))
+            slot[3].update(g.aliases)
+            for i in g.members:
+                s = spans[i]
+                slot[2].append(Mention(s.start_char, s.end_char, s.text, self.sentence_at(s.start_char).index))
+                self.entity_of[(s.start, s.end)] = eid
+        self.entities = tuple(
+            Entity(id=eid, type=t, name=name, mentions=tuple(sorted(ms, key=lambda m: m.start)),
+                   aliases=tuple(sorted(al - {name})))
+            for eid, (t, name, ms, al) in sorted(merged.items())
+        )
+        self.types = {e.id: e.type for e in self.entities}
+        persons = [coref.PersonMention(s.start, s.end, self.sent_of_tok[s.start], self.entity_of[(s.start, s.end)])
+                   for s in spans if entity_type(s) == "Person"]
+        self.resolver = coref.Resolver(self.doc, persons, self.sent_of_tok)
+
+    def resolve_token(self, tok) -> Span | None:
+        """Span of the person a pronoun token refers to (for relation subjects)."""
+        m = self.resolver.resolve(tok.i)
+        return self.doc[m.start:m.end] if m is not None else None
+
+    def entity_in(self, start: int, end: int, prefer: tuple[str, ...] = ("Person", "Organization", "Location")):
+        """Entity named inside char range [start, end): the rightmost person, else organisation, else place."""
+        found: dict[str, list[tuple[int, str, int, int]]] = {}
+        for s in self.spans:
+            if start <= s.start_char and s.end_char <= end:
+                eid = self.entity_of[(s.start, s.end)]
+                found.setdefault(self.types[eid], []).append((s.start_char, eid, s.start, s.end))
+        for t in prefer:
+            if t in found:
+                return max(found[t])[1]
+        return None
+
+    def pronoun_entity(self, start: int, end: int) -> str | None:
+        """Resolve a pronoun speaker span (one token) to an entity id through coreference."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return None
+        for tok in span:
+            if tok.lower_ in coref.PRONOUN_GENDER:
+                m = self.resolver.resolve(tok.i)
+                return m.entity if m is not None else None
+        return None
+
+
+def _relations(a: Linker) -> tuple[Relation, ...]:
+    doc = a.doc
+    out: dict[str, Relation] = {}
+    for cand in relations.find_relations(doc, a.spans, resolve=a.resolve_token):
+        subj_ent = a.entity_of.get(cand.subject)
+        obj_ent = a.entity_of.get(cand.object)
+        if subj_ent is None or obj_ent is None or subj_ent == obj_ent:
             continue
-        eid = ids.entity_id(type_, ent.text)
-        m = Mention(ent.start_char, ent.end_char, ent.text, sent_of.get(ent.start_char, 0))
-        by_id.setdefault(eid, (type_, ent.text, []))[2].append(m)
-    entities = tuple(
-        Entity(id=eid, type=t, name=name, mentions=tuple(ms)) for eid, (t, name, ms) in sorted(by_id.items())
-    )
+        s_span = doc[cand.subject[0]:cand.subject[1]]
+        o_span = doc[cand.object[0]:cand.object[1]]
+        subj_chars = (s_span.start_char, s_span.end_char)
+        obj_chars = (o_span.start_char, o_span.end_char)
+        lo, hi = min(subj_chars[0], obj_chars[0]), max(subj_chars[1], obj_chars[1])
+        if a.skipped(lo, hi):
+            continue
+        ev = a.evidence(lo, hi, subj_chars, obj_chars)
+        rid = ids.relation_id(a.document.id, subj_ent, cand.predicate, obj_ent, ev.start, ev.end)
+        out.setdefault(rid, Relation(rid, subj_ent, cand.predicate, obj_ent, cand.confidence, ev,
+                                     dict(sorted(cand.qualifiers.items()))))
+    return tuple(sorted(out.values(), key=lambda r: (r.evidence.start, r.evidence.subject_span or (0, 0),
+                                                      r.predicate, r.object)))
+
+
+#: Roles whose holder speaks for the organisation (statement ``on_behalf_of``).
+SPOKES_ROLES = relations.SPOKES_ROLES
+
+
+def _speaks_for(rels: tuple[Relation, ...]) -> dict[str, str]:
+    """Person id → organisation id, for persons holding a spokes-role in this document."""
+    out: dict[str, str] = {}
+    for r in rels:
+        role = r.qualifiers.get("role", "").lower()
+        if r.predicate == "worksFor" and any(w in role for w in SPOKES_ROLES):
+            out.setdefault(r.subject, r.object)
+    return out
+
+
+def _quantities(cand, text: str) -> tuple[Quantity, ...]:
+    """Quantities a statement candidate carries (added by the statements rules)."""
+    out = []
+    for q in getattr(cand, "quantities", ()) or ():
+        if isinstance(q, Quantity):
+            out.append(q)
+        elif isinstance(q, (tuple, list)) and len(q) >= 2:
+            s, e = q[0], q[1]
+            of = q[2] if len(q) > 2 else None
+            if isinstance(of, (tuple, list)):
+                of = text[of[0]:of[1]]
+            out.append(Quantity(s, e, text[s:e], of))
+    return tuple(out)
+
+
+def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
+    text = a.doc.text
+    speaks_for = _speaks_for(rels)
+    out: dict[str, Statement] = {}
+    for cand in statement_rules.find_statements(a.doc):
+        cue_s, cue_e = cand.cue
+        if a.skipped(cue_s, cue_e) or not cand.content:
+            continue
+        speaker = None
+        if cand.speaker_span is not None:
+            s, e = cand.speaker_span
+            speaker = a.entity_in(s, e, ("Person", "Organization")) or a.pronoun_entity(s, e)
+        addressee = None
+        if cand.addressee_span is not None:
+            addressee = a.entity_in(*cand.addressee_span)
+        spans = tuple(sorted(tuple(x) for x in cand.content))
+        mentions = sorted({
+            eid for (ts, te), eid in a.entity_of.items()
+            if any(cs <= a.doc[ts].idx and a.doc[te - 1].idx + len(a.doc[te - 1]) <= ce for cs, ce in spans)
+        } - {speaker})
+        lo = min([cue_s] + [s for s, _ in spans] + ([cand.speaker_span[0]] if cand.speaker_span else []))
+        hi = max([cue_e] + [e for _, e in spans] + ([cand.speaker_span[1]] if cand.speaker_span else []))
+        cue_sent = a.sentence_at(cue_s)
+        ev = a.evidence(min(lo, cue_sent.start), max(hi, cue_sent.end),
+                        tuple(cand.speaker_span) if cand.speaker_span else None, None)
+        sid = ids.statement_id(a.document.id, cue_s, cue_e)
+        out.setdefault(sid, Statement(
+            id=sid, speaker=speaker, speaker_span=tuple(cand.speaker_span) if cand.speaker_span else None,
+            cue=TextSpan.of(text, cue_s, cue_e), content=Content(spans, content_text(text, spans)),
+            kind=cand.kind, confidence=cand.confidence, evidence=ev, addressee=addressee,
+            mentions=tuple(mentions), quantities=_quantities(cand, text),
+            on_behalf_of=speaks_for.get(speaker) if speaker else None,
+        ))
+    return tuple(sorted(out.values(), key=lambda s: (s.cue.start, s.cue.end)))
+
+
+def from_doc(document: Document, sdoc: Doc) -> Extraction:
+    """Assemble the extraction record from a parsed Doc."""
+    a = Linker(document, sdoc)
+    rels = _relations(a)
     return Extraction(
         id=document.id,
         doc=document.meta,
         text_length=len(document.text),
-        sentences=sentences,
-        entities=entities,
-        relations=(),
-        statements=(),
+        sentences=a.sentences,
+        entities=a.entities,
+        relations=rels,
+        statements=_statements(a, rels),
     )

@@ -1,0 +1,448 @@
+"""Build orchestration: inputs → documents → extractions → every sink.
+
+:func:`build` is what ``kg build`` runs; :func:`extract_records` is what
+``kg extract`` runs. Both are plain functions that return a
+:class:`BuildSummary`; printing is the CLI's business.
+
+A build is **resumable**. ``out/extractions.jsonl`` is appended and flushed
+one whole line per document, so a killed build leaves every finished document
+on disk. The next build over the same inputs reads the ids already complete,
+drops a torn last line, extracts only the rest, and then regenerates the graph
+files from all records. The result equals an uninterrupted build.
+
+Graph files are written by the sinks registered in :data:`OUTPUTS`; each
+writes its files atomically on ``close()``, so a failed or killed run leaves
+the previous graph files intact rather than half-written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
+
+from kg import ids
+from kg.errors import ConfigError, InputError, KGError
+from kg.ingest import DEFAULT_MAX_CHARS, read_documents
+from kg.model import Document, Extraction
+from kg.nlp import DEFAULT_MODEL, extract_many, load_model
+from kg.sinks import Sink
+from kg.sinks.jsonl_sink import JsonlWriter, completed_ids, iter_records
+
+log = logging.getLogger(__name__)
+
+#: The extraction records inside the output directory (always written).
+EXTRACTIONS = "extractions.jsonl"
+
+#: Graph outputs: name → (module, writer class, path handed to it, relative to
+#: the output directory). Modules are imported only when the output is used,
+#: so each writer plugs in with one line here.
+OUTPUTS: dict[str, tuple[str, str, str]] = {
+    "rdf": ("kg.sinks.rdf_sink", "RDFWriter", "."),  # graph.ttl, graph.trig, graph.jsonld, graph.nt
+    "graphml": ("kg.sinks.nx_sink", "GraphMLWriter", "graph.graphml"),
+    "html": ("kg.sinks.html_sink", "HTMLWriter", "graph.html"),  # offline interactive page (kg viz)
+    "store": ("kg.sinks.store_sink", "build_writer", "store"),  # persistent pyoxigraph store for kg serve
+}
+
+#: User corrections and the Wikidata table, kept in the output directory.
+ALIASES = "aliases.tsv"
+WIKIDATA = "wikidata.tsv"
+
+#: What ``kg build`` writes when ``--format`` is not given: everything registered.
+DEFAULT_OUTPUTS: tuple[str, ...] = tuple(OUTPUTS)
+
+#: spaCy batch size for ``nlp.pipe``.
+BATCH_SIZE = 16
+
+ErrorHandler = Callable[[KGError], None]
+DocumentHook = Callable[[Extraction], None]
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a run did; ``errors`` holds one message per failed input."""
+
+    documents: int = 0
+    skipped: int = 0
+    sentences: int = 0
+    entities: int = 0
+    relations: int = 0
+    statements: int = 0
+    errors: tuple[str, ...] = ()
+    seconds: float = 0.0
+    outputs: tuple[Path, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def line(self) -> str:
+        """The one-line summary the CLI prints at the end.
+
+        >>> BuildSummary(documents=2, skipped=1, sentences=9, seconds=1.25).line()
+        '2 documents (1 already done), 9 sentences, 0 entities, 0 relations, 0 statements, 0 errors in 1.2 s'
+        """
+        docs = f"{self.documents} document{'' if self.documents == 1 else 's'}"
+        if self.skipped:
+            docs += f" ({self.skipped} already done)"
+        return (
+            f"{docs}, {self.sentences} sentences, {self.entities} entities, {self.relations} relations, "
+            f"{self.statements} statements, {len(self.errors)} error{'' if len(self.errors) == 1 else 's'} "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.documents = self.skipped = self.sentences = self.entities = self.relations = self.statements = 0
+        self.errors: list[str] = []
+
+    def add(self, ex: Extraction) -> None:
+        self.documents += 1
+        self.sentences += len(ex.sentences)
+        self.entities += len(ex.entities)
+        self.relations += len(ex.relations)
+        self.statements += len(ex.statements)
+
+    def summary(self, started: float, outputs: Sequence[Path] = ()) -> BuildSummary:
+        return BuildSummary(
+            documents=self.documents,
+            skipped=self.skipped,
+            sentences=self.sentences,
+            entities=self.entities,
+            relations=self.relations,
+            statements=self.statements,
+            errors=tuple(self.errors),
+            seconds=time.perf_counter() - started,
+            outputs=tuple(outputs),
+        )
+
+
+def check_outputs(names: Iterable[str]) -> None:
+    """Raise :class:`ConfigError` for an output name nobody registered."""
+    for name in names:
+        if name != "jsonl" and name not in OUTPUTS:
+            known = ", ".join(["jsonl", *OUTPUTS])
+            raise ConfigError(f"unknown output format {name!r}; choose from: {known}")
+
+
+def write_outputs(
+    out_dir: str | os.PathLike[str],
+    outputs: Sequence[str] | None = None,
+    *,
+    aliases: str | os.PathLike[str] | None = None,
+    wikidata: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Resolve entities across the build and write every graph output from its records.
+
+    This is the second pass of :func:`build`, and all of ``kg resolve``: it
+    does no NLP, so corrections in an aliases file apply in seconds. The
+    aliases and Wikidata files are copied into ``out_dir`` (``aliases.tsv``,
+    ``wikidata.tsv``) and reused by later runs that do not name them.
+
+    Raises:
+        ConfigError: an unknown output; InputError: a malformed aliases or Wikidata file.
+    """
+    from kg.resolve import apply, read_aliases, read_wikidata, resolve
+    from kg.resolve.report import RESOLUTION, write_resolution
+
+    out = Path(out_dir)
+    jsonl_path = out / EXTRACTIONS
+    names = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
+    check_outputs(names)
+    kept_aliases = _keep(aliases, out / ALIASES)
+    kept_wikidata = _keep(wikidata, out / WIKIDATA)
+    resolution = resolve(
+        _records(jsonl_path),
+        aliases=read_aliases(kept_aliases) if kept_aliases else None,
+        wikidata=read_wikidata(kept_wikidata) if kept_wikidata else None,
+    )
+    write_resolution(resolution, out / RESOLUTION)
+    sinks = open_sinks(names, out)
+    completed = False
+    try:
+        for ex in _records(jsonl_path):
+            resolved = apply(ex, resolution)
+            for _, sink in sinks:
+                sink.write(resolved)
+        for _, sink in sinks:
+            sink.close()
+        completed = True
+    finally:
+        if not completed:
+            _abort(sinks)
+    return [jsonl_path, out / RESOLUTION, *sorted(p for p in out.iterdir() if p.is_file() and p.name.startswith("graph."))]
+
+
+def resolved_records(out_dir: str | os.PathLike[str]) -> Iterator[Extraction]:
+    """Stream a build's records with entity ids resolved across documents.
+
+    ``extractions.jsonl`` keeps each document's own entity ids; the graph
+    outputs use the cross-document ids in ``resolution.json``. Loaders that
+    read an output directory (Neo4j, the viewer) use this to see what the
+    RDF and GraphML files see. Without a ``resolution.json`` the records are
+    returned as they are.
+    """
+    from kg.resolve import apply
+    from kg.resolve.report import RESOLUTION, read_resolution
+
+    out = Path(out_dir)
+    resolution = read_resolution(out / RESOLUTION) if (out / RESOLUTION).exists() else None
+    for ex in _records(out / EXTRACTIONS):
+        yield apply(ex, resolution) if resolution is not None else ex
+
+
+def _records(jsonl_path: Path) -> Iterator[Extraction]:
+    if not jsonl_path.exists():
+        return
+    for rec in iter_records(jsonl_path):
+        yield Extraction.from_dict(rec)
+
+
+def _keep(source: str | os.PathLike[str] | None, kept: Path) -> Path | None:
+    """Copy a corrections file into the output directory; fall back to the kept copy."""
+    if source is None:
+        return kept if kept.exists() else None
+    src = Path(source)
+    try:
+        data = src.read_bytes()
+    except OSError as e:
+        raise InputError(str(src), f"cannot read: {e}") from e
+    if src.resolve() != kept.resolve():
+        tmp = kept.with_suffix(kept.suffix + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, kept)
+    return kept
+
+
+def open_sinks(names: Iterable[str], out_dir: Path) -> list[tuple[str, Sink]]:
+    """Instantiate the registered writers ``names`` for ``out_dir``.
+
+    Raises:
+        ConfigError: an unknown output name, or its writer is not installed.
+    """
+    names = list(dict.fromkeys(names))  # "--format rdf,rdf" writes it once
+    for name in names:
+        if name != "jsonl" and name not in OUTPUTS:
+            known = ", ".join(["jsonl", *OUTPUTS])
+            raise ConfigError(f"unknown output format {name!r}; choose from: {known}")
+    sinks: list[tuple[str, Sink]] = []
+    try:
+        for name in names:
+            if name == "jsonl":
+                continue  # always written, by the build itself
+            module, cls, rel = OUTPUTS[name]
+            try:
+                factory = getattr(importlib.import_module(module), cls)
+            except (ImportError, AttributeError) as e:
+                raise ConfigError(f"output {name!r} needs {module}.{cls}, which cannot be imported: {e}") from e
+            sinks.append((name, factory(out_dir if rel == "." else out_dir / rel)))
+    except BaseException:
+        _abort(sinks)  # release what was opened (e.g. the store's lock)
+        raise
+    return sinks
+
+
+def _abort(sinks: Sequence[tuple[str, Sink]]) -> None:
+    """Stop sinks without publishing; writers without ``abort()`` just never close."""
+    for _, sink in sinks:
+        abort = getattr(sink, "abort", None)
+        if abort is not None:
+            abort()
+
+
+def _dedupe(
+    documents: Iterable[Document], tally: _Tally, report: ErrorHandler, done: set[str]
+) -> Iterator[Document]:
+    """Drop documents already complete (resume) or seen earlier in this run.
+
+    A repeated id with the same text is a duplicate copy (skipped with a
+    warning); a repeated id with another text is an input error.
+    """
+    seen: dict[str, tuple[str, str]] = {}
+    for doc in documents:
+        digest = ids.digest(doc.text)
+        if doc.id in seen:
+            origin, first_digest = seen[doc.id]
+            if first_digest == digest:
+                log.warning("%s: same text as %s (id %s); skipped", doc.origin, origin, doc.id)
+                tally.skipped += 1
+            else:
+                report(
+                    InputError(
+                        doc.origin,
+                        f"duplicate document id {doc.id!r} (first used at {origin}) with a different text; "
+                        "give each document its own id",
+                    )
+                )
+            continue
+        seen[doc.id] = (doc.origin, digest)
+        if doc.id in done:
+            tally.skipped += 1
+            continue
+        yield doc
+
+
+def _reporter(tally: _Tally, on_error: ErrorHandler | None) -> ErrorHandler:
+    def report(error: KGError) -> None:
+        tally.errors.append(str(error))
+        if on_error is not None:
+            on_error(error)
+
+    return report
+
+
+def _nlp(model: str, max_chars: int):
+    nlp = load_model(model)
+    if max_chars > nlp.max_length:
+        # The user raised --max-chars on purpose; let spaCy accept it too.
+        nlp.max_length = max_chars
+    return nlp
+
+
+def _extract_lazily(documents: Iterator[Document], model: str, max_chars: int, batch_size: int) -> Iterator[Extraction]:
+    """Extract ``documents``, loading the model only if there is one to do.
+
+    A re-run over a corpus that is already complete does no NLP work at all.
+    """
+    first = next(documents, None)
+    if first is None:
+        return
+    nlp = _nlp(model, max_chars)
+    yield from extract_many(itertools.chain([first], documents), nlp, batch_size=batch_size)
+
+
+def build(
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    outputs: Sequence[str] | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    fresh: bool = False,
+    batch_size: int = BATCH_SIZE,
+    on_error: ErrorHandler | None = None,
+    on_document: DocumentHook | None = None,
+    stdin: BinaryIO | None = None,
+    aliases: str | os.PathLike[str] | None = None,
+    wikidata: str | os.PathLike[str] | None = None,
+) -> BuildSummary:
+    """Build ``out_dir`` from ``inputs``: extraction records plus graph files.
+
+    Two passes: the NLP pass appends one record per new document to
+    ``extractions.jsonl`` (resumable), then :func:`write_outputs` resolves
+    entities across all documents and writes every graph file from the
+    records, so the graph always reflects the whole corpus.
+
+    Args:
+        inputs: files, directories and ``"-"`` (stdin).
+        out_dir: created if missing. ``extractions.jsonl`` is always written;
+            the graph files come from ``outputs``.
+        model: the spaCy pipeline to load (:func:`kg.nlp.load_model`).
+        outputs: names from :data:`OUTPUTS` (default :data:`DEFAULT_OUTPUTS`).
+        max_chars: longer documents are rejected with an :class:`InputError`.
+        fresh: start over: discard the existing ``extractions.jsonl`` instead
+            of resuming from it.
+        on_error: called with each input error as it happens (the CLI prints
+            it); the build goes on with the other documents.
+        on_document: called after each new document is written (progress).
+        stdin: the stream ``"-"`` reads (default ``sys.stdin.buffer``).
+        aliases: a user corrections file for entity resolution (kept in the
+            output directory and reused by later runs).
+        wikidata: an offline Wikidata table (qid, label, aliases), kept likewise.
+
+    Returns:
+        the counts for the documents extracted in this run, the errors and the
+        files written.
+
+    Raises:
+        ConfigError: an unknown or unavailable output.
+        ModelError: the spaCy pipeline is not installed.
+        SinkError: an output cannot be written, or the existing
+            ``extractions.jsonl`` is damaged beyond a torn last line.
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} exists and is not a directory; pass a directory path")
+    out.mkdir(parents=True, exist_ok=True)
+    tally = _Tally()
+    report = _reporter(tally, on_error)
+    names = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
+    check_outputs(names)  # fail on a bad --format before any NLP work
+    jsonl_path = out / EXTRACTIONS
+    if fresh:
+        jsonl_path.unlink(missing_ok=True)
+    done = completed_ids(jsonl_path)
+    # Never read our own outputs back in (``kg build . --out out/``).
+    documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin, exclude=(out,))
+    todo = _dedupe(documents, tally, report, set(done))
+    with JsonlWriter(jsonl_path, append=True) as jsonl:
+        for ex in _extract_lazily(todo, model, max_chars, batch_size):
+            jsonl.write(ex)
+            tally.add(ex)
+            if on_document is not None:
+                on_document(ex)
+    written = write_outputs(out, names, aliases=aliases, wikidata=wikidata)
+    return tally.summary(started, written)
+
+
+def extract_records(
+    inputs: Sequence[str | os.PathLike[str]],
+    target: str | os.PathLike[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    batch_size: int = BATCH_SIZE,
+    on_error: ErrorHandler | None = None,
+    on_document: DocumentHook | None = None,
+    stdin: BinaryIO | None = None,
+) -> BuildSummary:
+    """Write the extraction records of ``inputs`` to ``target`` (a path or ``"-"``).
+
+    A file target is replaced atomically when the run finishes, so an
+    interrupted run leaves the previous file as it was. Input errors are
+    reported and skipped, as in :func:`build`.
+    """
+    started = time.perf_counter()
+    tally = _Tally()
+    report = _reporter(tally, on_error)
+    documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin)
+    with JsonlWriter(target) as writer:
+        for ex in _extract_lazily(_dedupe(documents, tally, report, set()), model, max_chars, batch_size):
+            writer.write(ex)
+            tally.add(ex)
+            if on_document is not None:
+                on_document(ex)
+    return tally.summary(started, () if str(target) == "-" else (Path(target),))
+
+
+def count_documents(inputs: Sequence[str | os.PathLike[str]]) -> int | None:
+    """A cheap estimate of how many documents ``inputs`` hold (for progress bars).
+
+    Counts files and non-blank JSONL lines without parsing anything; ``None``
+    when stdin is among the inputs (it can be read only once).
+    """
+    from kg.ingest.readers import JSONL_SUFFIXES, walk
+
+    total = 0
+    for item in inputs:
+        if str(item) == "-":
+            return None
+        path = Path(item)
+        files = walk(path) if path.is_dir() else [path] if path.exists() else []
+        for f in files:
+            if f.suffix.lower() in JSONL_SUFFIXES:
+                try:
+                    with f.open("rb") as fh:
+                        total += sum(1 for line in fh if line.strip())
+                except OSError:
+                    total += 1
+            else:
+                total += 1
+    return total

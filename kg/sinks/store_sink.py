@@ -1,0 +1,205 @@
+"""The persistent RDF store behind ``kg serve``: a pyoxigraph (RocksDB) directory.
+
+``kg build`` streams each extraction into :class:`StoreWriter`, which keeps
+one named graph per document plus the ontology graph. Writing a document
+*replaces* its named graph (drop, then insert, in that order), so:
+
+- re-running a build on the same input leaves the store unchanged (same
+  IRIs, same triples; the store is a set of quads);
+- re-building a changed document leaves none of its old facts behind.
+
+rdflib stays the API for building the graph (:func:`kg.sinks.rdf_sink.to_rdf_graph`);
+its quads go into pyoxigraph in one transaction per document.
+
+>>> import tempfile, rdflib
+>>> ds = rdflib.Dataset()
+>>> g = ds.graph(rdflib.URIRef("https://kg.example.org/graph/d1"))
+>>> _ = g.add((rdflib.URIRef("urn:a"), rdflib.URIRef("urn:p"), rdflib.Literal("x")))
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     with StoreWriter(tmp + "/store", ontology=None) as w:
+...         w.write_dataset(ds); w.write_dataset(ds)
+...         len(w.store)
+1
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.errors import SinkError
+from kg.model import Extraction
+
+log = logging.getLogger(__name__)
+
+#: The ontology that ships with the project (``ontology/kg.ttl``).
+DEFAULT_ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "kg.ttl"
+
+
+def _default_converter() -> Callable[[Iterable[Extraction]], rdflib.Dataset]:
+    from kg.sinks.rdf_sink import to_rdf_graph
+
+    # The ontology graph is loaded once per writer, not once per document.
+    return lambda extractions: to_rdf_graph(extractions, include_ontology=False)
+
+
+def _ontology_graph_iri() -> str:
+    from kg.sinks.namespace import ONTOLOGY_IRI
+
+    return str(ONTOLOGY_IRI)
+
+
+def _to_ox_quads(dataset: rdflib.Dataset) -> list[ox.Quad]:
+    from kg.sinks.rdf_sink import ox_quads
+
+    return ox_quads(dataset, with_graphs=True)
+
+
+def open_store(path: Path | str) -> ox.Store:
+    """Open (or create) the store directory, with an error that says what to do."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise SinkError(f"the RDF store path {path} is a file; give a directory such as out/store")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as e:
+        raise SinkError(
+            f"cannot open the RDF store at {path}: {e}; another process (kg build, or kg serve "
+            "--allow-update) may hold it, stop it or use another --out"
+        ) from e
+
+
+def build_writer(out: Path | str) -> "StoreWriter":
+    """The writer ``kg build`` registers (``"store": ("kg.sinks.store_sink", "build_writer", "store")``).
+
+    It prunes on close: ``kg build`` replays every record of
+    ``extractions.jsonl`` into its sinks, so after the build the store holds
+    exactly the documents of the output directory.
+    """
+    return StoreWriter(out, prune=True)
+
+
+class StoreWriter:
+    """Write extractions into a persistent pyoxigraph store, one named graph per document.
+
+    Args:
+        path: the store directory (created if missing).
+        ontology: a Turtle file loaded into the ontology graph on open (replacing
+            the previous copy); ``None`` skips it.
+        converter: extractions → rdflib Dataset; defaults to
+            :func:`kg.sinks.rdf_sink.to_rdf_graph`.
+        prune: on :meth:`close`, drop the document graphs this writer did not
+            write, so the store holds exactly this build (``kg build`` replays
+            every record of ``extractions.jsonl`` into its sinks, so nothing
+            that belongs to the output is lost). Not on :meth:`abort`.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        ontology: Path | str | None = DEFAULT_ONTOLOGY,
+        converter: Callable[[Iterable[Extraction]], rdflib.Dataset] | None = None,
+        prune: bool = False,
+    ):
+        self.path = Path(path)
+        self.store = open_store(self.path)
+        self._converter = converter
+        self._prune = prune
+        #: IRIs of the named graphs written by this writer.
+        self.written: set[str] = set()
+        if ontology is not None:
+            self.load_ontology(Path(ontology))
+
+    def load_ontology(self, ttl: Path) -> None:
+        """Replace the ontology graph with the contents of ``ttl``."""
+        graph = ox.NamedNode(_ontology_graph_iri())
+        try:
+            data = ttl.read_bytes()
+        except OSError as e:
+            raise SinkError(f"cannot read the ontology {ttl}: {e}") from e
+        if self.store.contains_named_graph(graph):
+            self.store.remove_graph(graph)
+        try:
+            self.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=ttl.as_uri(), to_graph=graph)
+        except SyntaxError as e:
+            raise SinkError(f"the ontology {ttl} is not valid Turtle: {e}") from e
+
+    def write(self, extraction: Extraction) -> None:
+        """Replace the named graph(s) of this document with its new facts."""
+        converter = self._converter or _default_converter()
+        self.write_dataset(converter([extraction]))
+
+    def write_dataset(self, dataset: rdflib.Dataset) -> None:
+        """Replace every named graph in ``dataset`` with its content.
+
+        Triples in the dataset's default graph are added to the store's default
+        graph (set semantics, so re-runs do not grow it).
+        """
+        by_graph: dict[object, list[ox.Quad]] = {}
+        for context in dataset.graphs():  # empty graphs still replace (drop) their old content
+            name = context.identifier
+            if name != DATASET_DEFAULT_GRAPH_ID and not isinstance(name, rdflib.URIRef):
+                raise SinkError(f"graph name {name!r} is not an IRI; the store keeps one IRI-named graph per document")
+            if name != DATASET_DEFAULT_GRAPH_ID:
+                by_graph[ox.NamedNode(str(name))] = []
+        for quad in _to_ox_quads(dataset):
+            by_graph.setdefault(quad.graph_name, []).append(quad)
+        for graph, quads in by_graph.items():
+            if isinstance(graph, ox.NamedNode):
+                if self.store.contains_named_graph(graph):
+                    self.store.remove_graph(graph)
+                self.written.add(graph.value)
+            try:
+                self.store.extend(quads)
+            except OSError as e:
+                raise SinkError(f"cannot write graph {graph} into the store at {self.path}: {e}") from e
+
+    def prune(self) -> list[str]:
+        """Drop the named graphs this writer did not write (documents no longer in the build).
+
+        The ontology graph stays. Returns the IRIs of the dropped graphs.
+        """
+        keep = self.written | {_ontology_graph_iri()}
+        stale = [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode) and g.value not in keep]
+        for graph in stale:
+            self.store.remove_graph(graph)
+        if stale:
+            log.info("store: dropped %d graphs of documents no longer in the build", len(stale))
+        return [g.value for g in stale]
+
+    def close(self) -> None:
+        """Prune (if asked), flush to disk and release the store (so ``kg serve`` can open it)."""
+        store = getattr(self, "store", None)
+        if store is None:
+            return
+        if self._prune:
+            self.prune()
+        self._release()
+
+    def abort(self) -> None:
+        """After a failed build: keep what was written (each document graph is whole), no pruning."""
+        if getattr(self, "store", None) is not None:
+            self._release()
+
+    def _release(self) -> None:
+        store = self.store
+        try:
+            store.flush()
+        except OSError as e:
+            raise SinkError(f"cannot flush the RDF store at {self.path}: {e}") from e
+        finally:
+            del self.store
+            self.store = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "StoreWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
