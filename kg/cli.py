@@ -357,7 +357,7 @@ load_group = _subgroup("load", "Load built outputs into a graph store.")
 @load_group.command("neo4j")
 @click.argument("source", type=click.Path(path_type=Path))
 @_neo4j_options
-@click.option("--batch-rows", default=5000, show_default=True, help="Rows per UNWIND transaction.")
+@click.option("--batch-rows", default=20000, show_default=True, help="Rows per UNWIND transaction.")
 @click.option("--retry-time", default=30.0, show_default=True,
               help="Seconds the driver keeps retrying a batch on transient errors.")
 def load_neo4j_cmd(source: Path, uri: str, user: str, password: str, database: str | None,
@@ -461,9 +461,7 @@ def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: fl
         server.close()
 
 
-@main.group("query")
-def query_group() -> None:
-    """Query the built graph."""
+query_group = _subgroup("query", "Query the built graph.")  # shared with `kg query cypher` (neo4j section)
 
 
 @query_group.command("sparql")

@@ -364,7 +364,7 @@ class Neo4jSink:
         batch_rows: rows buffered before a flush; also the rows per transaction.
     """
 
-    def __init__(self, driver, database: str | None = None, *, batch_rows: int = 5000, uri: str = "neo4j"):
+    def __init__(self, driver, database: str | None = None, *, batch_rows: int = 20000, uri: str = "neo4j"):
         self.driver = driver
         self.database = database
         self.batch_rows = batch_rows
@@ -423,7 +423,9 @@ class Neo4jSink:
         def work(tx):
             return tx.run(cypher, rows=rows).consume().counters
 
+        t0 = time.perf_counter()
         counters = self._call(lambda s: s.execute_write(work), name)
+        log.debug("%s: %d rows in %.3fs", name, len(rows), time.perf_counter() - t0)
         self.stats.transactions += 1
         self.stats.nodes_created += counters.nodes_created
         self.stats.relationships_created += counters.relationships_created
@@ -476,7 +478,7 @@ def iter_records(path: Path) -> Iterator[tuple[int, Extraction]]:
                                                      "produce it with 'kg extract' or 'kg build'") from e
 
 
-def load_file(path: Path, driver, database: str | None = None, *, batch_rows: int = 5000,
+def load_file(path: Path, driver, database: str | None = None, *, batch_rows: int = 20000,
               uri: str = "neo4j", progress: Callable[[int], None] | None = None) -> LoadStats:
     """Stream an extraction file (or ``out/`` dir) into Neo4j; returns what was written.
 
