@@ -183,6 +183,9 @@ def _page() -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kg-sparql"
+    # Headers and body go out in separate writes; with Nagle's algorithm the
+    # body waits for the client's delayed ACK (~40 ms on Linux) on keep-alive.
+    disable_nagle_algorithm = True
     timeout = 120  # seconds a silent client may hold its connection
     server: _HTTPServer
 
