@@ -146,7 +146,7 @@ class GraphBuilder:
             if st.speaker_span:
                 hl.append([st.speaker_span[0] - ev.start, st.speaker_span[1] - ev.start, "speaker"])
             content = st.content.text
-            short = content if len(content) <= 32 else content[:30].rstrip() + "…"
+            short = _label_text(content)
             self._nodes[st.id] = {
                 "id": st.id, "label": f"{st.cue.text}: “{short}”", "type": "Statement", "aliases": [],
                 "docs": [d], "mentions": 1,
@@ -238,6 +238,27 @@ class GraphBuilder:
         }
 
 
+_QUOTES = "\"'“”‘’«» "
+_LEADING_THAT = re.compile(r"^that\b[\s,]*", re.I)
+
+
+def _label_text(content: str, width: int = 32) -> str:
+    """A short node label for statement content: no wrapping quotes, no leading "that".
+
+    >>> _label_text('"President Biden fully intends to drive through the tape"')
+    'President Biden fully intends…'
+    >>> _label_text("that the US has delivered 83%")
+    'the US has delivered 83%'
+    >>> _label_text("that, after their talks, they agreed")
+    'after their talks, they agreed'
+    """
+    s = content.strip().strip(_QUOTES)
+    s = _LEADING_THAT.sub("", s)
+    if len(s) > width:
+        s = s[: width - 2].rstrip() + "…"
+    return s
+
+
 def to_graph_data(extractions: Iterable[Extraction]) -> dict[str, Any]:
     """Convert extraction records to the page's node/edge data (see :class:`GraphBuilder`)."""
     builder = GraphBuilder()
@@ -322,10 +343,10 @@ class HTMLWriter:
     """
 
     def __init__(self, path: str | os.PathLike, *, max_nodes: int = DEFAULT_MAX_NODES,
-                 title: str = "kg graph") -> None:
+                 title: str | None = None) -> None:
         self.path = Path(path)
         self.max_nodes = max_nodes
-        self.title = title
+        self.title = title or f"kg graph: {self.path.resolve().parent.name}"
         self._builder = GraphBuilder()
         self._closed = False
         #: After :meth:`close`: counts of nodes, edges and documents written.

@@ -140,6 +140,41 @@ def test_seed_nodes_render_and_click_on_blinken_shows_his_sentences(driver, seed
     ActionChains(driver).move_to_element(driver.find_element(By.ID, "kg-header")).perform()
     driver.execute_script("document.querySelectorAll('.vis-tooltip').forEach(t => t.style.visibility = 'hidden')")
     time.sleep(0.6)
+    assert driver.save_screenshot(str(tmp_path / "graph-html.png"))
+    assert (tmp_path / "graph-html.png").stat().st_size > 20_000
+
+
+def test_real_seed_build_page(driver, seed_path, tmp_path):
+    """The page `kg build seeds/` writes, from the real pipeline: search Blinken, read his sentences."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from kg.build import build
+
+    summary = build([seed_path], tmp_path / "out", outputs=["html"])
+    assert summary.ok, summary.errors
+    _load(driver, tmp_path / "out" / "graph.html")
+    shown = set(driver.execute_script("return window.kg.nodeView.getIds()"))
+    assert {"person/antony-blinken", "person/mark-rutte", "person/pat-ryder", "organization/pentagon"} <= shown
+    assert _canvas_painted(driver) > 5
+
+    driver.find_element(By.ID, "kg-search").send_keys("Blinken", Keys.ENTER)
+    panel = driver.find_element(By.ID, "kg-panel")
+    deadline = time.monotonic() + 10
+    while panel.get_attribute("data-node") != "person/antony-blinken" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert panel.find_element(By.TAG_NAME, "h2").text == "Antony Blinken"
+    evidence = [p.text for p in panel.find_elements(By.CSS_SELECTOR, ".kg-ev")]
+    assert any("During a meeting with Rutte in Brussels, Blinken warned" in s for s in evidence)
+    assert "2024-11-13" in panel.text
+    facts = [li.text for li in panel.find_elements(By.CSS_SELECTOR, ".kg-facts li")]
+    assert any(f.startswith("→ metWith") and "Mark Rutte" in f for f in facts)
+
+    driver.execute_script("document.getElementById('kg-search').blur()")
+    ActionChains(driver).move_to_element(driver.find_element(By.ID, "kg-header")).perform()
+    driver.execute_script("document.querySelectorAll('.vis-tooltip').forEach(t => t.style.visibility = 'hidden')")
+    time.sleep(0.6)
     for target in (tmp_path / "graph-html.png", SCREENSHOT):
         target.parent.mkdir(parents=True, exist_ok=True)
         assert driver.save_screenshot(str(target))
