@@ -83,6 +83,53 @@ def bench_queries(records: list[Extraction]) -> dict[str, str]:
     return out
 
 
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o }"
+
+
+def runaway(store_path: Path, work: Path, probe: str) -> list[str]:
+    """A runaway query against --timeout 2: when does it end, are other clients served meanwhile?"""
+    import threading
+
+    from kg.serve.pool import WorkerPool
+
+    server = ServeProcess(store_path, "--workers", "2", "--timeout", "2", log=work / "serve-runaway.log")
+    try:
+        parts = urlsplit(server.url)
+
+        def get(text: str) -> tuple[int, float]:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            t = time.perf_counter()
+            conn.request("GET", "/sparql?" + urlencode({"query": text}))
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            return resp.status, time.perf_counter() - t
+
+        outcome: dict = {}
+        thread = threading.Thread(target=lambda: outcome.update(runaway=get(RUNAWAY)))
+        thread.start()
+        time.sleep(0.3)
+        during = [get(probe) for _ in range(10)]  # served by the other worker meanwhile
+        thread.join()
+        after = get(probe)
+    finally:
+        server.stop()
+    spawn = []
+    for _ in range(3):
+        t = time.perf_counter()
+        pool = WorkerPool(store_path, 1)
+        spawn.append(time.perf_counter() - t)
+        pool.close()
+    status, elapsed = outcome["runaway"]
+    return [
+        f"| runaway query (`--timeout 2`) | HTTP {status} after {elapsed:.2f} s; its worker is killed and replaced |",
+        f"| README query while it runs (10×) | all HTTP {sorted({s for s, _ in during})}, median "
+        f"{statistics.median(t for _, t in during) * 1000:.1f} ms |",
+        f"| next query right after the 503 | HTTP {after[0]} in {after[1] * 1000:.1f} ms |",
+        f"| starting a replacement worker | median {statistics.median(spawn) * 1000:.0f} ms (in the background) |",
+    ]
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -171,6 +218,9 @@ def main() -> None:
               f"{rdflib_s / http_s:.0f}× |")
     print(f"\nmedians of {a.repeat} runs after one warm-up; pipeline wall time {pipeline_s:.0f} s (not part of the "
           f"load times)")
+    print("\n| runaway query | measured |")
+    print("|---|---|")
+    print("\n".join(runaway(store_path, work, queries.ROLES)))
 
 
 if __name__ == "__main__":
