@@ -430,13 +430,15 @@ def query_cypher_cmd(query: str, uri: str, user: str, password: str, database: s
               help="Result rows (or triples) above which a query fails.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Query worker processes [default: CPU cores, at least 2].")
+@click.option("--cors-origin", default=None, metavar="ORIGIN",
+              help="Let this browser origin (e.g. a YASGUI page) read answers; off by default.")
 def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
-              workers: int | None) -> None:
+              workers: int | None, cors_origin: str | None) -> None:
     """Serve the RDF store over the SPARQL 1.1 Protocol, with a query page at /."""
     from kg.serve.server import ServeConfig, SparqlServer, default_workers, known_graphs
 
     config = ServeConfig(store=store, host=host, port=port, allow_update=allow_update, timeout=timeout,
-                         max_rows=max_rows, workers=workers or default_workers())
+                         max_rows=max_rows, workers=workers or default_workers(), cors_origin=cors_origin)
     try:
         server = SparqlServer(config)
     except KGError as e:
