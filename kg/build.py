@@ -46,7 +46,12 @@ OUTPUTS: dict[str, tuple[str, str, str]] = {
     "rdf": ("kg.sinks.rdf_sink", "RDFWriter", "."),  # graph.ttl, graph.trig, graph.jsonld, graph.nt
     "graphml": ("kg.sinks.nx_sink", "GraphMLWriter", "graph.graphml"),
     "html": ("kg.sinks.html_sink", "HTMLWriter", "graph.html"),  # offline interactive page (kg viz)
+    "store": ("kg.sinks.store_sink", "build_writer", "store"),  # persistent pyoxigraph store for kg serve
 }
+
+#: User corrections and the Wikidata table, kept in the output directory.
+ALIASES = "aliases.tsv"
+WIKIDATA = "wikidata.tsv"
 
 #: What ``kg build`` writes when ``--format`` is not given: everything registered.
 DEFAULT_OUTPUTS: tuple[str, ...] = tuple(OUTPUTS)
@@ -118,26 +123,137 @@ class _Tally:
         )
 
 
+def check_outputs(names: Iterable[str]) -> None:
+    """Raise :class:`ConfigError` for an output name nobody registered."""
+    for name in names:
+        if name != "jsonl" and name not in OUTPUTS:
+            known = ", ".join(["jsonl", *OUTPUTS])
+            raise ConfigError(f"unknown output format {name!r}; choose from: {known}")
+
+
+def write_outputs(
+    out_dir: str | os.PathLike[str],
+    outputs: Sequence[str] | None = None,
+    *,
+    aliases: str | os.PathLike[str] | None = None,
+    wikidata: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Resolve entities across the build and write every graph output from its records.
+
+    This is the second pass of :func:`build`, and all of ``kg resolve``: it
+    does no NLP, so corrections in an aliases file apply in seconds. The
+    aliases and Wikidata files are copied into ``out_dir`` (``aliases.tsv``,
+    ``wikidata.tsv``) and reused by later runs that do not name them.
+
+    Raises:
+        ConfigError: an unknown output; InputError: a malformed aliases or Wikidata file.
+    """
+    from kg.resolve import apply, read_aliases, read_wikidata, resolve
+    from kg.resolve.report import RESOLUTION, write_resolution
+
+    out = Path(out_dir)
+    jsonl_path = out / EXTRACTIONS
+    names = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
+    check_outputs(names)
+    kept_aliases = _keep(aliases, out / ALIASES)
+    kept_wikidata = _keep(wikidata, out / WIKIDATA)
+    resolution = resolve(
+        _records(jsonl_path),
+        aliases=read_aliases(kept_aliases) if kept_aliases else None,
+        wikidata=read_wikidata(kept_wikidata) if kept_wikidata else None,
+    )
+    write_resolution(resolution, out / RESOLUTION)
+    sinks = open_sinks(names, out)
+    completed = False
+    try:
+        for ex in _records(jsonl_path):
+            resolved = apply(ex, resolution)
+            for _, sink in sinks:
+                sink.write(resolved)
+        for _, sink in sinks:
+            sink.close()
+        completed = True
+    finally:
+        if not completed:
+            _abort(sinks)
+    return [jsonl_path, out / RESOLUTION, *sorted(p for p in out.iterdir() if p.is_file() and p.name.startswith("graph."))]
+
+
+def resolved_records(out_dir: str | os.PathLike[str]) -> Iterator[Extraction]:
+    """Stream a build's records with entity ids resolved across documents.
+
+    ``extractions.jsonl`` keeps each document's own entity ids; the graph
+    outputs use the cross-document ids in ``resolution.json``. Loaders that
+    read an output directory (Neo4j, the viewer) use this to see what the
+    RDF and GraphML files see. Without a ``resolution.json`` the records are
+    returned as they are.
+    """
+    from kg.resolve import apply
+    from kg.resolve.report import RESOLUTION, read_resolution
+
+    out = Path(out_dir)
+    resolution = read_resolution(out / RESOLUTION) if (out / RESOLUTION).exists() else None
+    for ex in _records(out / EXTRACTIONS):
+        yield apply(ex, resolution) if resolution is not None else ex
+
+
+def _records(jsonl_path: Path) -> Iterator[Extraction]:
+    if not jsonl_path.exists():
+        return
+    for rec in iter_records(jsonl_path):
+        yield Extraction.from_dict(rec)
+
+
+def _keep(source: str | os.PathLike[str] | None, kept: Path) -> Path | None:
+    """Copy a corrections file into the output directory; fall back to the kept copy."""
+    if source is None:
+        return kept if kept.exists() else None
+    src = Path(source)
+    try:
+        data = src.read_bytes()
+    except OSError as e:
+        raise InputError(str(src), f"cannot read: {e}") from e
+    if src.resolve() != kept.resolve():
+        tmp = kept.with_suffix(kept.suffix + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, kept)
+    return kept
+
+
 def open_sinks(names: Iterable[str], out_dir: Path) -> list[tuple[str, Sink]]:
     """Instantiate the registered writers ``names`` for ``out_dir``.
 
     Raises:
         ConfigError: an unknown output name, or its writer is not installed.
     """
-    sinks: list[tuple[str, Sink]] = []
+    names = list(dict.fromkeys(names))  # "--format rdf,rdf" writes it once
     for name in names:
-        if name == "jsonl":
-            continue  # always written, by the build itself
-        if name not in OUTPUTS:
+        if name != "jsonl" and name not in OUTPUTS:
             known = ", ".join(["jsonl", *OUTPUTS])
             raise ConfigError(f"unknown output format {name!r}; choose from: {known}")
-        module, cls, rel = OUTPUTS[name]
-        try:
-            factory = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError) as e:
-            raise ConfigError(f"output {name!r} needs {module}.{cls}, which cannot be imported: {e}") from e
-        sinks.append((name, factory(out_dir if rel == "." else out_dir / rel)))
+    sinks: list[tuple[str, Sink]] = []
+    try:
+        for name in names:
+            if name == "jsonl":
+                continue  # always written, by the build itself
+            module, cls, rel = OUTPUTS[name]
+            try:
+                factory = getattr(importlib.import_module(module), cls)
+            except (ImportError, AttributeError) as e:
+                raise ConfigError(f"output {name!r} needs {module}.{cls}, which cannot be imported: {e}") from e
+            sinks.append((name, factory(out_dir if rel == "." else out_dir / rel)))
+    except BaseException:
+        _abort(sinks)  # release what was opened (e.g. the store's lock)
+        raise
     return sinks
+
+
+def _abort(sinks: Sequence[tuple[str, Sink]]) -> None:
+    """Stop sinks without publishing; writers without ``abort()`` just never close."""
+    for _, sink in sinks:
+        abort = getattr(sink, "abort", None)
+        if abort is not None:
+            abort()
 
 
 def _dedupe(
@@ -213,8 +329,15 @@ def build(
     on_error: ErrorHandler | None = None,
     on_document: DocumentHook | None = None,
     stdin: BinaryIO | None = None,
+    aliases: str | os.PathLike[str] | None = None,
+    wikidata: str | os.PathLike[str] | None = None,
 ) -> BuildSummary:
     """Build ``out_dir`` from ``inputs``: extraction records plus graph files.
+
+    Two passes: the NLP pass appends one record per new document to
+    ``extractions.jsonl`` (resumable), then :func:`write_outputs` resolves
+    entities across all documents and writes every graph file from the
+    records, so the graph always reflects the whole corpus.
 
     Args:
         inputs: files, directories and ``"-"`` (stdin).
@@ -229,6 +352,9 @@ def build(
             it); the build goes on with the other documents.
         on_document: called after each new document is written (progress).
         stdin: the stream ``"-"`` reads (default ``sys.stdin.buffer``).
+        aliases: a user corrections file for entity resolution (kept in the
+            output directory and reused by later runs).
+        wikidata: an offline Wikidata table (qid, label, aliases), kept likewise.
 
     Returns:
         the counts for the documents extracted in this run, the errors and the
@@ -248,40 +374,21 @@ def build(
     tally = _Tally()
     report = _reporter(tally, on_error)
     names = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
-    sinks = open_sinks(names, out)
+    check_outputs(names)  # fail on a bad --format before any NLP work
     jsonl_path = out / EXTRACTIONS
     if fresh:
         jsonl_path.unlink(missing_ok=True)
     done = completed_ids(jsonl_path)
-    completed = False
-    try:
-        # Replay what earlier runs finished, so the graph files cover all
-        # records in the order of extractions.jsonl.
-        if sinks and done:
-            for rec in iter_records(jsonl_path):
-                ex = Extraction.from_dict(rec)
-                for _, sink in sinks:
-                    sink.write(ex)
-        documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin)
-        todo = _dedupe(documents, tally, report, set(done))
-        with JsonlWriter(jsonl_path, append=True) as jsonl:
-            for ex in _extract_lazily(todo, model, max_chars, batch_size):
-                jsonl.write(ex)
-                for _, sink in sinks:
-                    sink.write(ex)
-                tally.add(ex)
-                if on_document is not None:
-                    on_document(ex)
-        for _, sink in sinks:
-            sink.close()
-        completed = True
-    finally:
-        if not completed:
-            for _, sink in sinks:
-                abort = getattr(sink, "abort", None)
-                if abort is not None:
-                    abort()
-    written = [jsonl_path, *sorted(p for p in out.iterdir() if p.is_file() and p.name.startswith("graph."))]
+    # Never read our own outputs back in (``kg build . --out out/``).
+    documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin, exclude=(out,))
+    todo = _dedupe(documents, tally, report, set(done))
+    with JsonlWriter(jsonl_path, append=True) as jsonl:
+        for ex in _extract_lazily(todo, model, max_chars, batch_size):
+            jsonl.write(ex)
+            tally.add(ex)
+            if on_document is not None:
+                on_document(ex)
+    written = write_outputs(out, names, aliases=aliases, wikidata=wikidata)
     return tally.summary(started, written)
 
 

@@ -43,10 +43,10 @@ def _print_error(error: KGError) -> None:
     click.echo(f"kg: error: {error}", err=True)
 
 
-class _NoBar:
+class _BuildNoBar:
     """Stands in for the progress bar when stderr is not a terminal (logs, pipes, tests)."""
 
-    def __enter__(self) -> "_NoBar":
+    def __enter__(self) -> "_BuildNoBar":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -56,12 +56,12 @@ class _NoBar:
         return None
 
 
-def _progress(inputs: tuple[str, ...], label: str):
+def _build_progress(inputs: tuple[str, ...], label: str):
     """A progress bar on stderr over the estimated number of documents (terminals only)."""
     from kg.build import count_documents
 
     if not sys.stderr.isatty():
-        return _NoBar()
+        return _BuildNoBar()
     total = count_documents(inputs)
     return click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=True, show_eta=bool(total))
 
@@ -91,8 +91,13 @@ _model_option = click.option(
 )
 @_max_chars_option
 @click.option("--fresh", is_flag=True, help="Start over instead of resuming from OUT/extractions.jsonl.")
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
+@click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Offline Wikidata table (qid, label, aliases) to link entities; kept in OUT.")
 def build_cmd(
-    inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None, fresh: bool
+    inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
+    fresh: bool, aliases: str | None, wikidata: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
 
@@ -107,7 +112,7 @@ def build_cmd(
 
     outputs = [n.strip() for f in formats for n in f.split(",") if n.strip()] or None
     try:
-        with _progress(inputs, "extracting") as bar:
+        with _build_progress(inputs, "extracting") as bar:
             summary = build(
                 inputs,
                 out_dir,
@@ -117,6 +122,8 @@ def build_cmd(
                 fresh=fresh,
                 on_error=_print_error,
                 on_document=lambda _ex: bar.update(1),
+                aliases=aliases,
+                wikidata=wikidata,
             )
     except KGError as e:
         fail(str(e))
@@ -142,7 +149,7 @@ def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_cha
     from kg.nlp import DEFAULT_MODEL
 
     try:
-        with _progress(inputs, "extracting") as bar:
+        with _build_progress(inputs, "extracting") as bar:
             summary = extract_records(
                 inputs,
                 output,
@@ -242,19 +249,93 @@ def eval_polnear(
     except KGError as e:
         fail(str(e))
     _print_report(report, polnear.format_report, split, as_json)
-    if stats:
-        log.info("textacy: %s", stats)
     c = report.counts
+    notes = "".join(f", {k.replace('_', ' ')} {v}" for k, v in sorted(stats.items()))
     click.echo(
         f"kg eval polnear --split {split}{' --baseline ' + baseline if baseline else ''}: {len(articles)} articles, "
         f"attribution F1 {c.attribution.f1:.4f}, source F1 {c.source.f1:.4f}, cue F1 {c.cue.f1:.4f}, "
-        f"content-token F1 {c.content_tokens.f1:.4f}, {time.perf_counter() - started:.1f}s",
+        f"content-token F1 {c.content_tokens.f1:.4f}{notes}, {time.perf_counter() - started:.1f}s",
         err=True,
     )
 
 
 
 # ---------------------------------------------------------------- neo4j
+
+
+def _subgroup(name: str, help_: str) -> click.Group:
+    """The ``kg <name>`` group, shared between sections (``kg load …``, ``kg query …``).
+
+    Sections add their sub-commands to the one group, whichever section creates it.
+    """
+    grp = main.commands.get(name)
+    if not isinstance(grp, click.Group):
+        grp = click.Group(name, help=help_)
+        main.add_command(grp)
+    return grp
+
+
+@main.group("neo4j")
+def neo4j_group() -> None:
+    """Run a local Neo4j Community server (Bolt 127.0.0.1:7687, Browser http://127.0.0.1:7474/browser/).
+
+    Fetched from Maven Central with Maven on first start. Environment: NEO4J_PASSWORD
+    (default kg-local-password), KG_NEO4J_HOME (data dir, default services/neo4j/data),
+    KG_NEO4J_BOLT_PORT, KG_NEO4J_HTTP_PORT, KG_NEO4J_HEAP (default 1g), JAVA_HOME.
+    """
+
+
+@neo4j_group.command("start")
+@click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for Bolt to answer.")
+def neo4j_start_cmd(timeout: float) -> None:
+    """Fetch (once) and start Neo4j; wait until Bolt answers."""
+    from kg.serve import neo4j_server as srv
+
+    try:
+        cfg = srv.ServerConfig.from_env()
+        pid = srv.start(cfg, timeout=timeout, log=lambda m: click.echo(m, err=True))
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg neo4j: running (pid {pid}) bolt {cfg.uri}  browser {cfg.browser_url}  data {cfg.home}", err=True)
+
+
+@neo4j_group.command("stop")
+def neo4j_stop_cmd() -> None:
+    """Stop the Neo4j server that 'kg neo4j start' started (and nothing else)."""
+    from kg.serve import neo4j_server as srv
+
+    try:
+        pid = srv.stop(srv.ServerConfig.from_env())
+    except KGError as e:
+        fail(str(e))
+    click.echo("kg neo4j: not running" if pid is None else f"kg neo4j: stopped (pid {pid})", err=True)
+
+
+@neo4j_group.command("status")
+def neo4j_status_cmd() -> None:
+    """Exit 0 when our server runs and Bolt answers, 1 otherwise."""
+    from kg.serve import neo4j_server as srv
+
+    try:
+        cfg = srv.ServerConfig.from_env()
+        pid, problem = srv.status(cfg)
+    except KGError as e:
+        fail(str(e))
+    if problem:
+        fail(f"neo4j {'pid ' + str(pid) + ' ' if pid else ''}{problem}; start it with 'kg neo4j start'")
+    click.echo(f"kg neo4j: running (pid {pid}) bolt {cfg.uri}  browser {cfg.browser_url}  data {cfg.home}")
+
+
+@neo4j_group.command("fetch")
+def neo4j_fetch_cmd() -> None:
+    """Only download the jars (services/neo4j/dist/lib) with Maven."""
+    from kg.serve import neo4j_server as srv
+
+    try:
+        lib = srv.fetch(srv.ServerConfig.from_env(), log=lambda m: click.echo(m, err=True))
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg neo4j: jars in {lib}", err=True)
 
 
 # ---------------------------------------------------------------- sparql / serve
@@ -381,6 +462,33 @@ def viz(source: Path, output: Path | None, max_nodes: int | None, title: str | N
 
 
 # ---------------------------------------------------------------- resolve / explain
+
+
+@main.command("resolve")
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Corrections: TSV lines 'same|different|canonical|wikidata<TAB>name<TAB>name-or-id'.")
+@click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Offline Wikidata table: qid, label, aliases (|-separated), optional type.")
+def resolve_cmd(out_dir: str, aliases: str | None, wikidata: str | None) -> None:
+    """Re-resolve entities across OUT_DIR and rewrite its graph files, without NLP."""
+    import time
+
+    from kg.build import write_outputs
+    from kg.resolve.report import RESOLUTION, read_resolution
+
+    started = time.perf_counter()
+    try:
+        write_outputs(out_dir, aliases=aliases, wikidata=wikidata)
+        res = read_resolution(Path(out_dir) / RESOLUTION)
+    except KGError as e:
+        fail(str(e))
+    merged = sum(1 for d in res.decisions if d.verdict == "same")
+    click.echo(
+        f"kg: {res.refs} document entities → {len(res.clusters)} entities, {merged} merges, "
+        f"{res.pairs_compared} pairs compared in {time.perf_counter() - started:.1f} s -> {out_dir}",
+        err=True,
+    )
 
 
 @main.command("explain")

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import networkx as nx
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
@@ -14,6 +15,7 @@ from rdflib.compare import isomorphic
 from kg import ids
 from kg.build import EXTRACTIONS, BuildSummary, build, extract_records
 from kg.errors import ConfigError, SinkError
+from kg.ingest import read_documents
 from kg.sinks.jsonl_sink import iter_records, validate_record
 
 ARTICLES = {
@@ -41,6 +43,17 @@ def records(out: Path) -> list[dict]:
     return list(iter_records(out / EXTRACTIONS))
 
 
+def store_quads(out: Path) -> tuple[int, set[str]]:
+    """Number of quads in out/store and the set of those without blank nodes."""
+    store = ox.Store(str(out / "store"))
+    try:
+        quads = list(store)
+        ground = {str(q) for q in quads if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))}
+        return len(quads), ground
+    finally:
+        del store
+
+
 def test_seed_build_writes_one_valid_record_with_exact_offsets(nlp, seed_path, tmp_path):
     out = tmp_path / "out"
     summary = build([seed_path], out, outputs=())
@@ -53,6 +66,25 @@ def test_seed_build_writes_one_valid_record_with_exact_offsets(nlp, seed_path, t
     assert rec["text_length"] == len(text)
     assert summary.sentences == len(rec["sentences"]) > 5
     assert summary.entities == len(rec["entities"]) > 0
+
+
+def test_seed_boilerplate_yields_no_entities_or_facts(nlp, seed_path, tmp_path):
+    """The skip ranges of the scraped header, caption and tag line reach the NLP stage."""
+    (doc,) = read_documents([seed_path])
+    assert len(doc.skip) == 7
+    build([seed_path], tmp_path / "out", outputs=())
+    (rec,) = records(tmp_path / "out")
+
+    def skipped(start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in doc.skip)
+
+    assert [m for e in rec["entities"] for m in e["mentions"] if skipped(m["start"], m["end"])] == []
+    for r in rec["relations"]:
+        ev = r["evidence"]
+        assert not skipped(*ev["subject_span"]) and not skipped(*ev["object_span"]), r
+    for st in rec["statements"]:
+        assert not skipped(st["cue"]["start"], st["cue"]["end"]), st
+        assert st["speaker_span"] is None or not skipped(*st["speaker_span"]), st
 
 
 def test_corpus_build_writes_every_graph_output(nlp, corpus, tmp_path):
@@ -70,6 +102,11 @@ def test_corpus_build_writes_every_graph_output(nlp, corpus, tmp_path):
     assert len(Graph().parse(out / "graph.nt", format="nt")) == len(g)
     gml = nx.read_graphml(out / "graph.graphml")
     assert gml.number_of_nodes() > 0
+    assert "<html" in (out / "graph.html").read_text(encoding="utf-8").lower()
+    store = ox.Store(str(out / "store"))
+    graphs = {g.value.rsplit("/", 1)[-1] for g in store.named_graphs()}
+    del store
+    assert {r["id"] for r in records(out)} <= graphs
     assert not list(out.glob(".*.tmp")), "temporary files left behind"
 
 
@@ -127,6 +164,7 @@ def test_interrupted_build_resumes_to_the_output_of_a_clean_build(nlp, corpus, t
     # The graph is regenerated from all records, resumed ones included.
     assert isomorphic(Graph().parse(out / "graph.ttl"), Graph().parse(clean / "graph.ttl"))
     assert (out / "graph.graphml").read_bytes() == (clean / "graph.graphml").read_bytes()
+    assert store_quads(out) == store_quads(clean)
 
 
 def test_line_torn_by_a_kill_is_dropped_and_redone(nlp, corpus, tmp_path):
@@ -209,3 +247,57 @@ def test_extract_records_replaces_the_file_atomically(nlp, corpus, tmp_path):
         "wire-2",
     ]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_sigkilled_build_resumes_to_the_output_of_a_clean_build(nlp, tmp_path):
+    """A real `kg build` process killed with SIGKILL part-way, then re-run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = ["Mark Rutte", "Antony Blinken", "Pat Ryder", "Sabrina Singh", "Andrii Sybiha"]
+    places = ["Brussels", "Kyiv", "Washington", "Berlin"]
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as f:
+        for i in range(200):
+            a, b = names[i % 5], names[(i + 2) % 5]
+            f.write(json.dumps({"id": f"n{i:04d}", "text": f"{a} met {b} in {places[i % 4]} on day {i}."}) + "\n")
+
+    clean = tmp_path / "clean"
+    build([corpus], clean, outputs=())
+
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg", "build", str(corpus), "--out", str(out), "--format", "jsonl"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stderr=subprocess.DEVNULL,
+    )
+    target = out / EXTRACTIONS
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if target.exists() and target.stat().st_size > 0:
+                break
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the build finished before it could be killed"
+    partial = target.read_bytes()
+    assert 0 < partial.count(b"\n") < 200
+
+    summary = build([corpus], out, outputs=())
+    assert summary.ok and summary.documents + summary.skipped == 200
+    assert target.read_bytes() == (clean / EXTRACTIONS).read_bytes()
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_output_directory_inside_the_input_is_not_read_back(nlp, corpus):
+    out = corpus / "out"
+    first = build([corpus], out, outputs=("graphml",))
+    assert first.ok and first.documents == 5
+    again = build([corpus], out, outputs=("graphml",))
+    assert again.ok and (again.documents, again.skipped) == (0, 5)

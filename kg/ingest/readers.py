@@ -72,6 +72,7 @@ def read_documents(
     on_error: ErrorHandler | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     stdin: BinaryIO | None = None,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> Iterator[Document]:
     """Yield the documents of every input, in a deterministic order.
 
@@ -81,8 +82,11 @@ def read_documents(
         max_chars: documents longer than this are rejected (see
             :data:`DEFAULT_MAX_CHARS`).
         stdin: the stream ``-`` reads (default ``sys.stdin.buffer``).
+        exclude: directories left out of directory walks (the build's own
+            output directory, so ``kg build . --out out/`` does not read it).
     """
     report = on_error or _raise
+    excluded = tuple(Path(p).resolve() for p in exclude)
     for item in inputs:
         if str(item) == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
@@ -90,7 +94,7 @@ def read_documents(
             continue
         path = Path(item)
         if path.is_dir():
-            for f in walk(path):
+            for f in walk(path, exclude=excluded):
                 yield from read_file(f, on_error=report, max_chars=max_chars)
         elif path.exists():
             yield from read_file(path, on_error=report, max_chars=max_chars)
@@ -98,16 +102,20 @@ def read_documents(
             report(InputError(str(path), "no such file or directory; check the path"))
 
 
-def walk(directory: Path) -> list[Path]:
+def walk(directory: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     """Every non-hidden file under ``directory``, sorted by relative path.
 
-    Hidden files and directories (``.git``, ``.DS_Store``) are left out.
-    Sorting by the POSIX relative path makes the order the same on every
-    file system, so document order (and the JSONL) is deterministic.
+    Hidden files and directories (``.git``, ``.DS_Store``) are left out, and
+    so are the directories in ``exclude`` (resolved paths). Sorting by the
+    POSIX relative path makes the order the same on every file system, so
+    document order (and the JSONL) is deterministic.
     """
+    excluded = set(exclude)
     found: list[Path] = []
     for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and (not excluded or (Path(root) / d).resolve() not in excluded)
+        )
         found.extend(Path(root) / f for f in files if not f.startswith("."))
     return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
 

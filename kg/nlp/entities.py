@@ -65,6 +65,14 @@ HONORIFICS = frozenset(
      "Sgt.", "Col.", "Lt.", "Capt.", "Adm.", "Archduke", "Emperor", "Senator", "Governor", "Premier", "Chancellor"}
 )
 
+#: Honorifics that extend a person mention leftwards: those CoNLL04 train
+#: includes in the name more often than not ("President Lincoln", "Mrs. Rose";
+#: but "Sen." and "Judge" stay outside: "Judge [William O'Brien]").
+MENTION_HONORIFICS = frozenset(
+    {"President", "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Miss", "Gen.", "Prince", "Princess", "King", "Queen",
+     "Pope", "Sir", "Dame", "Lord", "Lady", "Archduke", "Emperor", "Officer", "Sgt."}
+)
+
 #: Determiners and possessive markers trimmed from entity edges
 #: ("the US Department of State's" → "US Department of State").
 EDGE_DETERMINERS = frozenset({"the", "a", "an", "The", "A", "An"})
@@ -183,7 +191,7 @@ def fix_entities(doc: Doc, places: list[tuple[int, int]] = ()) -> list[Span]:
             label = "GPE"
         start = span.start
         if label == "PERSON":
-            while start > 0 and doc[start - 1].text in HONORIFICS and (start - 1) not in taken:
+            while start > 0 and doc[start - 1].text in MENTION_HONORIFICS and (start - 1) not in taken:
                 start -= 1
         out.append(Span(doc, start, span.end, label=label))
     return filter_overlaps(out)

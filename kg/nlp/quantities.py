@@ -23,45 +23,64 @@ NUMBER_DEPS = frozenset({"nummod", "quantmod", "compound"})
 Quantity = tuple[int, int, "str | None"]
 
 
+#: Unit words that belong to the amount: "83 %", "12 percent", "$5 million".
+UNIT_WORDS = frozenset({"%", "percent", "per", "cent", "percentage", "points", "million", "billion", "trillion"})
+
+
 def find_quantities(doc: Doc, spans: tuple[tuple[int, int], ...]) -> tuple[Quantity, ...]:
     """Numeric amounts inside the character ``spans`` of ``doc``.
+
+    Amounts are the NER's numeric entities, and any number followed by a
+    percent sign or word the NER missed; a following unit ("%", "percent",
+    "million") is kept with the number whatever the NER's boundary.
 
     Returns:
         ``(start, end, of)`` triples in document order: the amount's offsets
         and the text of what it counts (``None`` when the sentence does not
         say).
     """
-    out: list[Quantity] = []
+    amounts: dict[int, tuple[int, int]] = {}  # first token → (start, end) tokens
     for ent in doc.ents:
         if ent.label_ not in QUANTITY_LABELS:
             continue
-        if not any(s <= ent.start_char and ent.end_char <= e for s, e in spans):
-            continue
         if ent.label_ == "CARDINAL" and _is_part_of_name_or_date(ent):
             continue
-        out.append((ent.start_char, ent.end_char, _counted(ent)))
+        amounts[ent.start] = (ent.start, ent.end)
+    for tok in doc:
+        if tok.like_num and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("%", "percent"):
+            if not any(s <= tok.i < e for s, e in amounts.values()):
+                amounts[tok.i] = (tok.i, tok.i + 1)
+    out: list[Quantity] = []
+    for s, e in sorted(amounts.values()):
+        while e < len(doc) and doc[e].lower_ in UNIT_WORDS and doc[e - 1].lower_ not in ("%",):
+            e += 1
+        cs, ce = doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)
+        if not any(a <= cs and ce <= b for a, b in spans):
+            continue
+        out.append((cs, ce, _counted(doc[s:e])))
     return tuple(out)
 
 
 def _is_part_of_name_or_date(ent: Span) -> bool:
-    # "Section 230", "April 2024" split oddly, list numerals "1." are not amounts.
+    # "Section 230" (a number inside a name) and bare four-digit years are not amounts.
     root = ent.root
-    return root.dep_ in ("appos",) and root.head.pos_ == "PROPN" or len(ent.text) == 4 and ent.text.isdigit()
+    return (root.dep_ == "appos" and root.head.pos_ == "PROPN") or (len(ent.text) == 4 and ent.text.isdigit())
 
 
-def _counted(ent: Span) -> str | None:
-    root = ent.root
-    for child in root.children:
-        if child.dep_ == "prep" and child.lower_ in COUNTED_PREPS:
-            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if pobj is not None:
-                return _np_text(pobj)
+def _counted(amount: Span) -> str | None:
+    """What an amount counts: its "of"/"in" object, else the noun it modifies."""
+    for root in (amount[-1], amount.root):
+        for child in root.children:
+            if child.dep_ == "prep" and child.lower_ in COUNTED_PREPS and child.i >= amount.end:
+                pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if pobj is not None:
+                    return _np_text(pobj)
     # A number modifying its noun: "3,000 troops" → "troops".
-    if root.dep_ in NUMBER_DEPS and root.head.pos_ in ("NOUN", "PROPN") and root.head.i > root.i:
+    root = amount.root
+    if root.dep_ in NUMBER_DEPS and root.head.pos_ in ("NOUN", "PROPN") and root.head.i >= amount.end:
         head = root.head
-        left = [t for t in head.lefts if t.i > ent.end - 1 and t.dep_ in ("amod", "compound")]
-        start = min([head.i] + [t.i for t in left])
-        return ent.doc[start : head.i + 1].text
+        start = min([head.i] + [t.i for t in head.lefts if t.i >= amount.end and t.dep_ in ("amod", "compound")])
+        return amount.doc[start : head.i + 1].text
     return None
 
 

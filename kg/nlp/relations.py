@@ -42,6 +42,18 @@ ROLE_HEADS = frozenset({
     "counsel", "treasurer", "economist", "engineer", "strategist", "pollster", "columnist", "anchor",
     "newsman", "newswoman", "prosecutor", "judge", "agent", "sergeant", "captain", "colonel", "lieutenant",
     "inspector", "superintendent", "dean", "provost", "rector", "vice", "partner", "associate", "historian",
+    "lt.", "sgt.", "col.", "gen.", "capt.", "adm.", "sen.", "rep.", "gov.", "cmdr.", "supt.", "newsman",
+})
+
+#: Offices of a state: with a place as employer ("US Secretary of State X",
+#: "Quebec Premier X") they give worksFor the state. Other titles after a
+#: place ("Dallas nightclub owner X", "Modesto native X") say where the
+#: person lives, not whom they work for: livesIn.
+STATE_OFFICES = frozenset({
+    "secretary", "minister", "president", "premier", "chancellor", "ambassador", "envoy", "governor", "senator",
+    "sen.", "gov.", "rep.", "representative", "mayor", "attorney", "prosecutor", "judge", "commissioner",
+    "spokesperson", "spokesman", "spokeswoman", "official", "officer", "general", "commander", "prime",
+    "lt.", "sgt.", "col.", "gen.", "capt.", "adm.", "diplomat", "consul", "adviser", "advisor", "deputy",
 })
 
 #: Roles that mean the person speaks for the organisation (statements get
@@ -156,7 +168,8 @@ def _title_before(doc: Doc, person: Span, idx: _Index) -> tuple[int, int] | None
         tok = doc[k]
         e = idx.at(k)
         if tok.ent_type_ == "TITLE" or (e is None and (tok.lower_ in ROLE_HEADS or tok.lower_ in ROLE_MODIFIERS
-                                                       or (tok.pos_ == "NOUN" and tok.is_alpha))):
+                                                       or (tok.pos_ == "NOUN" and tok.is_alpha)
+                                                       or (tok.pos_ == "ADJ" and tok.is_lower))):
             k -= 1
             continue
         break
@@ -185,7 +198,11 @@ def works_for(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
             if org is not None and org.end == k + 1:
                 role = doc[title[0]:title[1]].text if title[1] > title[0] else ""
                 quals = {"role": role} if role else {}
-                yield RelationCandidate(_rng(person), "worksFor", _rng(org), CONF["title"], "title", quals)
+                words = {t.lower_ for t in doc[title[0]:title[1]]}
+                if entity_type(org) == "Location" and not words & STATE_OFFICES:
+                    yield RelationCandidate(_rng(person), "livesIn", _rng(org), CONF["title"], "place-title")
+                else:
+                    yield RelationCandidate(_rng(person), "worksFor", _rng(org), CONF["title"], "title", quals)
                 continue
         # Apposition: "X, a spokesman for Y" / "X, the Y spokesman" / "X, a member of Y"
         root = person.root
@@ -386,15 +403,31 @@ def _pobj_entity(prep: Token, idx: _Index, *types: str) -> Span | None:
     return None
 
 
+def _in_list(doc: Doc, ent: Span, idx: _Index) -> bool:
+    """True if ``ent`` is an item of an enumeration ("Russia, Japan, Poland and ...")."""
+    after = doc[ent.end] if ent.end < len(doc) else None
+    if after is not None and after.lower_ in ("and", "or"):
+        return True
+    before = doc[ent.start - 1] if ent.start > 0 else None
+    if before is not None and before.lower_ in ("and", "or"):
+        return True
+    neighbours = 0
+    if before is not None and before.text == "," and ent.start > 1 and idx.of_type(ent.start - 2, "Location"):
+        neighbours += 1
+    if after is not None and after.text == "," and ent.end + 1 < len(doc) and idx.of_type(ent.end + 1, "Location"):
+        neighbours += 1
+    return neighbours == 2
+
+
 def places(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
     """livesIn, locatedIn, basedIn from prepositions, commas and compounds."""
     for ent in idx.ents:
         etype = entity_type(ent)
         nxt = ent.end
         # "Albuquerque, N.M." / "CH2M Hill, Corvallis" : X , Location
-        if nxt + 1 < len(doc) and doc[nxt].text == ",":
+        if nxt + 1 < len(doc) and doc[nxt].text == "," and not _in_list(doc, ent, idx):
             loc = idx.of_type(nxt + 1, "Location")
-            if loc is not None and loc.start == nxt + 1 and etype == "Location":
+            if loc is not None and loc.start == nxt + 1 and etype == "Location" and not _in_list(doc, loc, idx):
                 yield RelationCandidate(_rng(ent), "locatedIn", _rng(loc), CONF["comma"], "comma")
         # "X of/in Location" (prep attached to the entity's head)
         root = ent.root
@@ -410,6 +443,13 @@ def places(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                 yield RelationCandidate(_rng(ent), "basedIn", _rng(loc), CONF["prep"], "prep")
             elif etype == "Person" and c.lower_ in ("of", "from"):
                 yield RelationCandidate(_rng(ent), "livesIn", _rng(loc), CONF["prep"], "prep")
+        if etype == "Person":
+            # "Phillip Lieberman of Brown University", "Fang Kaitai at the Institute of ..."
+            for c in root.children:
+                if c.dep_ == "prep" and c.lower_ in ("of", "at"):
+                    org = _pobj_entity(c, idx, "Organization")
+                    if org is not None:
+                        yield RelationCandidate(_rng(ent), "worksFor", _rng(org), CONF["prep"], "person-of-org")
         # "Tokyo-based X" / "Ohio's X" / "Tokyo YOMIURI SHIMBUN" (location modifying an organisation)
         if etype == "Organization" and ent.start > 0:
             k = ent.start - 1

@@ -164,16 +164,23 @@ class WorkerPool:
 
         threading.Thread(target=start, name="kg-worker-restart", daemon=True).start()
 
-    def run(self, job: Job, timeout: float) -> Answer:
+    def run(self, job: Job, timeout: float, wait: float | None = None) -> Answer:
         """Run ``job`` on a free worker within ``timeout`` seconds.
 
+        Args:
+            job: the request.
+            timeout: seconds the job may run.
+            wait: seconds to wait for a free worker (default: ``timeout``).
+                Every busy worker frees up within ``timeout``, so waiting a
+                little longer than that rides out a burst of clients.
+
         Raises:
-            Busy: no worker became free within ``timeout``.
+            Busy: no worker became free within ``wait``.
             TimedOut: the job ran longer than ``timeout``; its worker was killed.
             ServiceError: the worker died (e.g. out of memory).
         """
         try:
-            worker = self._idle.get(timeout=timeout)
+            worker = self._idle.get(timeout=timeout if wait is None else wait)
         except queue.Empty as e:
             raise Busy from e
         try:

@@ -154,7 +154,7 @@ class SparqlServer:
 
     def _run(self, pool: WorkerPool, job: Job, timeout: float) -> Answer:
         try:
-            return pool.run(job, timeout)
+            return pool.run(job, timeout, wait=2 * timeout + 30)
         except TimedOut:
             return Answer.error(
                 503,
@@ -163,7 +163,7 @@ class SparqlServer:
             )
         except Busy:
             return Answer.error(
-                503, f"all {self.config.workers} query workers stayed busy for {timeout:g} s; retry later"
+                503, f"all {self.config.workers} query workers stayed busy for {2 * timeout + 30:g} s; retry later"
             )
         except ServiceError as e:
             return Answer.error(500, str(e))
@@ -188,6 +188,47 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (stdlib signature)
         log.info("%s %s", self.address_string(), format % args)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the stdlib raises itself (bad request line, oversized headers) as plain text."""
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # unparsable request line: answer with a status line anyway
+            self.request_version = self.protocol_version
+        text = message or HTTPStatus(code).phrase
+        if explain:
+            text += f" ({explain})"
+        self._send(Answer.error(code, text), {"Connection": "close"}, head=self.command == "HEAD")
+
+    def handle_one_request(self) -> None:
+        """The stdlib's loop step, plus: a URL over 64 KiB is read to its end and refused
+        with 414 (so the client sees the answer rather than a reset), and every
+        unknown method gets 405 rather than 501."""
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                line, drained = self.raw_requestline, 0
+                while not line.endswith(b"\n") and drained < _DRAIN_LIMIT:
+                    line = self.rfile.readline(1 << 16)
+                    if not line:
+                        break
+                    drained += len(line)
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414, "the request line is longer than 64 KiB; send long queries with POST")
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            method = getattr(self, "do_" + self.command, None)
+            if method is None:
+                self._method_not_allowed()
+            else:
+                method()
+            self.wfile.flush()
+        except TimeoutError as e:
+            self.log_error("request timed out: %r", e)
+            self.close_connection = True
 
     # -------------------------------------------------------------- plumbing
 

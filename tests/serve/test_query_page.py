@@ -1,0 +1,88 @@
+"""The query page at / in real headless Chromium: run an example, rows appear, screenshot.
+
+Chromium gets a dead proxy for everything but loopback, so the page provably
+loads nothing from a CDN. The screenshot goes to ``tmp_path`` and to
+``docs/img/sparql-page.png``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kg.serve import queries
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOT = ROOT / "docs" / "img" / "sparql-page.png"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("chromium/chromedriver not installed; run scripts/system-deps.sh")
+    profile = tempfile.mkdtemp(prefix="kg-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,900",
+                "--proxy-server=127.0.0.1:9",  # every non-loopback request fails: no CDN possible
+                f"--user-data-dir={profile}"):
+        opts.add_argument(arg)
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    d.set_page_load_timeout(60)
+    try:
+        yield d
+    finally:
+        d.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_run_an_example_query(driver, server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    driver.get(server.url + "/")
+    wait = WebDriverWait(driver, 30)
+    select = wait.until(ec.presence_of_element_located((By.ID, "examples")))
+    wait.until(lambda d: len(Select(select).options) == len(queries.EXAMPLES))
+    Select(select).select_by_visible_text("Who met whom, with evidence")
+    assert "kg:metWith" in driver.find_element(By.ID, "query").get_attribute("value")
+    driver.find_element(By.ID, "run").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results tbody tr")) > 0)
+    headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#results thead th")]
+    assert headers[:3] == ["person", "other", "location"]
+    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+            for tr in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+    assert ["Antony Blinken", "Mark Rutte", "Brussels"] in [r[:3] for r in rows]
+    assert any("During a meeting with Rutte in Brussels" in r[3] for r in rows)
+    assert "3 rows" in driver.find_element(By.ID, "status").text
+    for target in (tmp_path / "sparql-page.png", SCREENSHOT):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(target))
+    assert (tmp_path / "sparql-page.png").stat().st_size > 20_000
+
+
+def test_a_malformed_query_shows_the_parser_message(driver, server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(server.url + "/")
+    box = driver.find_element(By.ID, "query")
+    box.clear()
+    box.send_keys("SELECT ?x WHERE { ?x")
+    driver.find_element(By.ID, "run").click()
+    status = driver.find_element(By.ID, "status")
+    WebDriverWait(driver, 30).until(lambda d: "400" in status.text)
+    assert "malformed SPARQL query" in status.text

@@ -1,0 +1,142 @@
+"""The persistent pyoxigraph store: one graph per document, idempotent, no stale facts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from kg.errors import SinkError
+from kg.sinks.namespace import ONTOLOGY_IRI, mint_iri
+from kg.sinks.rdf_sink import to_rdf_graph
+from kg.sinks.store_sink import StoreWriter, build_writer
+from tests.sinks._records import discontinuous_extraction, seed_extraction
+
+KG = "https://kg.example.org/ontology#"
+
+
+def graphs(store: ox.Store) -> set[str]:
+    return {g.value for g in store.named_graphs()}
+
+
+def graph_of(store: ox.Store, iri: str) -> rdflib.Graph:
+    g = rdflib.Graph()
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri))
+    return g.parse(data=data, format="nt")
+
+
+def test_one_named_graph_per_document_plus_ontology(tmp_path):
+    seed, quote = seed_extraction(), discontinuous_extraction()
+    with StoreWriter(tmp_path / "store") as w:
+        w.write(seed)
+        w.write(quote)
+        store = w.store
+        assert graphs(store) == {str(mint_iri("graph", seed.id)), str(mint_iri("graph", quote.id)), str(ONTOLOGY_IRI)}
+        # each document graph holds exactly what the RDF converter gives for that document
+        expected = to_rdf_graph([seed], include_ontology=False).graph(mint_iri("graph", seed.id))
+        assert isomorphic(graph_of(store, str(mint_iri("graph", seed.id))), expected)
+        assert len(graph_of(store, str(ONTOLOGY_IRI))) > 50
+        assert not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+def test_rebuilding_the_same_input_does_not_grow_the_store(tmp_path):
+    path = tmp_path / "store"
+    for _ in range(3):
+        with StoreWriter(path) as w:
+            w.write(seed_extraction())
+            w.write(discontinuous_extraction())
+            w.write(seed_extraction())  # the same document twice in one run, too
+    store = ox.Store.read_only(str(path))
+    sizes = len(store)
+    with StoreWriter(path) as w:
+        w.write(seed_extraction())
+        w.write(discontinuous_extraction())
+    assert len(ox.Store.read_only(str(path))) == sizes
+    with StoreWriter(tmp_path / "fresh") as w:
+        w.write(seed_extraction())
+        w.write(discontinuous_extraction())
+        assert len(w.store) == sizes
+
+
+def test_a_changed_document_replaces_its_graph_without_stale_facts(tmp_path):
+    path = tmp_path / "store"
+    seed = seed_extraction()
+    with StoreWriter(path) as w:
+        w.write(seed)
+        w.write(discontinuous_extraction())
+    # the document changes: the Blinken–Rutte meeting and every statement are gone, a role changes
+    changed = dataclasses.replace(
+        seed,
+        relations=tuple(
+            dataclasses.replace(r, qualifiers={**r.qualifiers, "role": "Sec. Gen."}) if r.subject == "person/mark-rutte"
+            else r
+            for r in seed.relations if r.object != "person/mark-rutte"
+        ),
+        statements=(),
+    )
+    with StoreWriter(path) as w:
+        w.write(changed)
+        store = w.store
+        seed_graph = ox.NamedNode(str(mint_iri("graph", seed.id)))
+        ask = lambda q: bool(store.query(q, default_graph=[seed_graph]))  # noqa: E731
+        assert not ask(f"ASK {{ ?a <{KG}metWith> <https://kg.example.org/id/person/mark-rutte> }}")
+        assert not ask(f"ASK {{ ?s a <{KG}Statement> }}")
+        assert not ask(f'ASK {{ ?f <{KG}role> "Secretary General" }}')
+        assert ask(f'ASK {{ ?f <{KG}role> "Sec. Gen." }}')
+        # exactly the converter's graph for the new version, nothing left over from the old one
+        expected = to_rdf_graph([changed], include_ontology=False).graph(mint_iri("graph", seed.id))
+        assert isomorphic(graph_of(store, seed_graph.value), expected)
+        # the other document is untouched
+        assert str(mint_iri("graph", "doc-quote-2")) in graphs(store)
+
+
+def test_build_writer_prunes_documents_no_longer_built(tmp_path):
+    path = tmp_path / "store"
+    with build_writer(path) as w:
+        w.write(seed_extraction())
+        w.write(discontinuous_extraction())
+    with build_writer(path) as w:
+        w.write(seed_extraction())
+    assert graphs(ox.Store.read_only(str(path))) == {str(mint_iri("graph", "seed-blinken-rutte")), str(ONTOLOGY_IRI)}
+
+
+def test_abort_keeps_written_graphs_and_does_not_prune(tmp_path):
+    path = tmp_path / "store"
+    with StoreWriter(path) as w:
+        w.write(seed_extraction())
+        w.write(discontinuous_extraction())
+    w = build_writer(path)
+    w.write(seed_extraction())
+    w.abort()
+    assert len(graphs(ox.Store.read_only(str(path)))) == 3
+
+
+def test_store_is_released_on_close_so_another_writer_can_open_it(tmp_path):
+    path = tmp_path / "store"
+    w = StoreWriter(path)
+    w.write(seed_extraction())
+    w.close()
+    w.close()  # twice is harmless
+    with StoreWriter(path) as again:
+        assert len(again.store) > 0
+
+
+def test_open_errors_name_the_path(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(SinkError, match="is a file"):
+        StoreWriter(blocker)
+    path = tmp_path / "store"
+    with StoreWriter(path):
+        with pytest.raises(SinkError, match="cannot open the RDF store"):
+            StoreWriter(path)  # RocksDB holds a lock while the first writer is open
+
+
+def test_bad_ontology_is_a_sink_error(tmp_path):
+    ttl = tmp_path / "bad.ttl"
+    ttl.write_text("this is not turtle", encoding="utf-8")
+    with pytest.raises(SinkError, match="not valid Turtle"):
+        StoreWriter(tmp_path / "store", ontology=ttl)
