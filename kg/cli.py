@@ -120,7 +120,7 @@ def build_cmd(
                 outputs=outputs,
                 max_chars=max_chars or DEFAULT_MAX_CHARS,
                 fresh=fresh,
-                on_error=_print_error,
+                on_error=lambda e: (_print_error(e), bar.update(1)),
                 on_document=lambda _ex: bar.update(1),
                 aliases=aliases,
                 wikidata=wikidata,
@@ -155,7 +155,7 @@ def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_cha
                 output,
                 model=model or DEFAULT_MODEL,
                 max_chars=max_chars or DEFAULT_MAX_CHARS,
-                on_error=_print_error,
+                on_error=lambda e: (_print_error(e), bar.update(1)),
                 on_document=lambda _ex: bar.update(1),
             )
     except KGError as e:
