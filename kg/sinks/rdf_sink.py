@@ -696,6 +696,16 @@ class RDFWriter:
             raise SinkError("RDFWriter.write() after close(); create a new writer")
         self._builder.add(extraction)
 
+    def write_resolution(self, resolution) -> None:
+        """Add the cross-document resolution links (:mod:`kg.resolve.rdf`) in their own graph."""
+        from kg.resolve.rdf import RESOLUTION_GRAPH, resolution_triples
+
+        conv = self._builder._conv
+        g = conv(RESOLUTION_GRAPH)
+        self._builder.graphs["\x00resolution"] = [
+            ox.Quad(conv(s), conv(p), conv(o), g) for s, p, o in resolution_triples(resolution)
+        ]
+
     def close(self) -> dict[str, Path]:
         """Write every format; returns format → path. Closing twice is harmless."""
         if self._closed:

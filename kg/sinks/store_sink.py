@@ -201,6 +201,12 @@ class StoreWriter:
         except OSError as e:
             raise SinkError(f"cannot write into the RDF store at {self.path}: {e}") from e
 
+    def write_resolution(self, resolution) -> None:
+        """Replace the cross-document resolution links (:mod:`kg.resolve.rdf`)."""
+        from kg.resolve.rdf import to_rdf_graph
+
+        self.write_dataset(to_rdf_graph(resolution))
+
     def prune(self) -> list[str]:
         """Drop the named graphs this writer did not write (documents no longer in the build).
 
