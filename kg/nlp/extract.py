@@ -144,7 +144,30 @@ class Linker:
         return None
 
 
-def _relations(a: Linker) -> tuple[Relation, ...]:
+    def description_entity(self, start: int, end: int, rels: tuple[Relation, ...]) -> str | None:
+        """Resolve a role description ("the spokesman", "the minister") to the person holding that role.
+
+        The antecedent is the person with a ``worksFor`` role containing the
+        description's head word whose latest mention before ``start`` is nearest.
+        Descriptions that name an entity themselves are linked by :meth:`entity_in`.
+        """
+        words = self.doc.text[start:end].lower().split()
+        if not words or words[0] not in ("the", "a", "an", "this", "that") or len(words) > 4:
+            return None
+        head = words[-1]
+        if head not in relations.ROLE_HEADS:
+            return None
+        best: tuple[int, str] | None = None
+        for r in rels:
+            if r.predicate != "worksFor" or head not in r.qualifiers.get("role", "").lower().split():
+                continue
+            before = [m.start for e in self.entities if e.id == r.subject for m in e.mentions if m.end <= start]
+            if before and (best is None or max(before) > best[0]):
+                best = (max(before), r.subject)
+        return best[1] if best else None
+
+
+def assemble_relations(a: Linker) -> tuple[Relation, ...]:
     doc = a.doc
     out: dict[str, Relation] = {}
     for cand in relations.find_relations(doc, a.spans, resolve=a.resolve_token):
@@ -196,7 +219,7 @@ def _quantities(cand, text: str) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
-def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
+def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
     text = a.doc.text
     speaks_for = _speaks_for(rels)
     out: dict[str, Statement] = {}
@@ -207,7 +230,8 @@ def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
         speaker = None
         if cand.speaker_span is not None:
             s, e = cand.speaker_span
-            speaker = a.entity_in(s, e, ("Person", "Organization")) or a.pronoun_entity(s, e)
+            speaker = (a.entity_in(s, e, ("Person", "Organization")) or a.pronoun_entity(s, e)
+                       or a.description_entity(s, e, rels))
         addressee = None
         if cand.addressee_span is not None:
             addressee = a.entity_in(*cand.addressee_span)
@@ -235,7 +259,7 @@ def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
 def from_doc(document: Document, sdoc: Doc) -> Extraction:
     """Assemble the extraction record from a parsed Doc."""
     a = Linker(document, sdoc)
-    rels = _relations(a)
+    rels = assemble_relations(a)
     return Extraction(
         id=document.id,
         doc=document.meta,
@@ -243,5 +267,5 @@ def from_doc(document: Document, sdoc: Doc) -> Extraction:
         sentences=a.sentences,
         entities=a.entities,
         relations=rels,
-        statements=_statements(a, rels),
+        statements=assemble_statements(a, rels),
     )
