@@ -21,13 +21,10 @@ from kg.model import (
     content_text,
 )
 from kg.nlp import canon, coref, relations, sentences as sentence_rules, statements as statement_rules
-from kg.nlp.entities import entity_type
+from kg.nlp.entities import LABEL_TYPES, entity_type  # noqa: F401  (LABEL_TYPES re-exported for callers)
 
 #: Name and version written into every fact's ``evidence.extractor``.
 EXTRACTOR = f"kg.rules/{__version__}"
-
-#: Kept for callers that imported it from here (see :data:`kg.nlp.entities.LABEL_TYPES`).
-from kg.nlp.entities import LABEL_TYPES  # noqa: E402,F401
 
 
 def extract(document: Document, nlp: Language) -> Extraction:
@@ -45,7 +42,11 @@ def extract_many(
 
 
 class Linker:
-    """Per-document state: sentences, entities, lookups from spans to entities."""
+    """Per-document state: sentences, canonical entities, and lookups from spans to entities.
+
+    Built once per parsed Doc; the relation and statement assembly use it to
+    turn token/char spans into entity ids and sentence evidence.
+    """
 
     def __init__(self, document: Document, doc: Doc):
         self.document = document
@@ -168,6 +169,11 @@ class Linker:
 
 
 def assemble_relations(a: Linker) -> tuple[Relation, ...]:
+    """Link the relation rules' candidates to entities and give each its evidence.
+
+    A candidate whose argument is not a kept entity (e.g. inside a skip range) is dropped;
+    a pronoun subject keeps its own span as ``subject_span`` and links through its antecedent.
+    """
     doc = a.doc
     out: dict[str, Relation] = {}
     for cand in relations.find_relations(doc, a.spans, resolve=a.resolve_token):
@@ -220,6 +226,13 @@ def _quantities(cand, text: str) -> tuple[Quantity, ...]:
 
 
 def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
+    """Turn :func:`kg.nlp.statements.find_statements` candidates into statements.
+
+    The speaker span links to the entity it names, else through pronoun or
+    role-description coreference; ``on_behalf_of`` is the organisation a
+    spokes-role speaker works for (from ``rels``); ``mentions`` are the entities
+    named inside the content.
+    """
     text = a.doc.text
     speaks_for = _speaks_for(rels)
     out: dict[str, Statement] = {}
