@@ -189,6 +189,9 @@ def write_outputs(
             for _, sink in sinks:
                 sink.write(resolved)
         for _, sink in sinks:
+            add_links = getattr(sink, "write_resolution", None)  # sinks that can say owl:sameAs
+            if add_links is not None:
+                add_links(resolution)
             sink.close()
         completed = True
     finally:

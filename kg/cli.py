@@ -377,6 +377,83 @@ def neo4j_fetch_cmd() -> None:
     click.echo(f"kg neo4j: jars in {lib}", err=True)
 
 
+def _neo4j_options(f):
+    """--uri/--user/--password/--database, defaulting to NEO4J_* and then our local server."""
+    f = click.option("--database", envvar="NEO4J_DATABASE", default=None,
+                     help="Database name [env NEO4J_DATABASE; default: the server's default].")(f)
+    f = click.option("--password", envvar="NEO4J_PASSWORD", default="kg-local-password",
+                     help="[env NEO4J_PASSWORD; default: kg-local-password, the local server's].")(f)
+    f = click.option("--user", envvar="NEO4J_USER", default="neo4j", show_default=True,
+                     help="[env NEO4J_USER]")(f)
+    f = click.option("--uri", envvar="NEO4J_URI", default="bolt://127.0.0.1:7687", show_default=True,
+                     help="[env NEO4J_URI] bolt://, neo4j://, neo4j+s:// (Aura) …")(f)
+    return f
+
+
+load_group = _subgroup("load", "Load built outputs into a graph store.")
+
+
+@load_group.command("neo4j")
+@click.argument("source", type=click.Path(path_type=Path))
+@_neo4j_options
+@click.option("--batch-rows", default=20000, show_default=True, help="Rows per UNWIND transaction.")
+@click.option("--retry-time", default=30.0, show_default=True,
+              help="Seconds the driver keeps retrying a batch on transient errors.")
+def load_neo4j_cmd(source: Path, uri: str, user: str, password: str, database: str | None,
+                   batch_rows: int, retry_time: float) -> None:
+    """Load OUT_DIR (its extractions.jsonl) or a facts.jsonl into Neo4j, idempotently."""
+    import time as _time
+
+    from kg.sinks import neo4j_sink
+
+    t0 = _time.perf_counter()
+    try:
+        driver = neo4j_sink.connect(uri, user, password, database, retry_time=retry_time)
+        stats = neo4j_sink.load_file(source, driver, database, batch_rows=batch_rows, uri=uri)
+    except KGError as e:
+        fail(str(e))
+    dt = _time.perf_counter() - t0
+    click.echo(
+        f"kg load neo4j: {stats.documents} documents, {stats.relations} relations, {stats.statements} statements "
+        f"→ {uri} ({stats.nodes_created} nodes and {stats.relationships_created} relationships created, "
+        f"{stats.transactions} transactions) in {dt:.1f}s",
+        err=True,
+    )
+
+
+query_group = _subgroup("query", "Query the graph (Cypher on Neo4j, SPARQL on the RDF store).")
+
+
+@query_group.command("cypher")
+@click.argument("query")
+@_neo4j_options
+@click.option("--json", "as_json", is_flag=True, help="Print the records as a JSON array.")
+@click.option("--param", "params", multiple=True, metavar="K=V",
+              help="Query parameter $K (repeatable); V is parsed as JSON when it parses, else a string.")
+def query_cypher_cmd(query: str, uri: str, user: str, password: str, database: str | None,
+                     as_json: bool, params: tuple[str, ...]) -> None:
+    """Run a read-only Cypher QUERY (or @file.cypher) and print a table, or JSON with --json."""
+    import json as _json
+
+    from kg.serve import neo4j_query
+
+    try:
+        if query.startswith("@"):
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        parsed = neo4j_query.parse_params(params)
+        keys, rows = neo4j_query.run_read(uri, user, password, database, query, parsed)
+    except OSError as e:
+        fail(f"cannot read the query file {query[1:]!r}: {e.strerror}")
+    except KGError as e:
+        fail(str(e))
+    if as_json:
+        click.echo(_json.dumps([dict(zip(keys, r)) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(neo4j_query.format_table(keys, rows))
+        click.echo(f"({len(rows)} rows)", err=True)
+
+
+
 # ---------------------------------------------------------------- sparql / serve
 
 
@@ -392,13 +469,15 @@ def neo4j_fetch_cmd() -> None:
               help="Result rows (or triples) above which a query fails.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Query worker processes [default: CPU cores, at least 2].")
+@click.option("--cors-origin", default=None, metavar="ORIGIN",
+              help="Let this browser origin (e.g. a YASGUI page) read answers; off by default.")
 def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
-              workers: int | None) -> None:
+              workers: int | None, cors_origin: str | None) -> None:
     """Serve the RDF store over the SPARQL 1.1 Protocol, with a query page at /."""
     from kg.serve.server import ServeConfig, SparqlServer, default_workers, known_graphs
 
     config = ServeConfig(store=store, host=host, port=port, allow_update=allow_update, timeout=timeout,
-                         max_rows=max_rows, workers=workers or default_workers())
+                         max_rows=max_rows, workers=workers or default_workers(), cors_origin=cors_origin)
     try:
         server = SparqlServer(config)
     except KGError as e:
@@ -423,9 +502,7 @@ def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: fl
         server.close()
 
 
-@main.group("query")
-def query_group() -> None:
-    """Query the built graph."""
+query_group = _subgroup("query", "Query the built graph.")  # shared with `kg query cypher` (neo4j section)
 
 
 @query_group.command("sparql")
