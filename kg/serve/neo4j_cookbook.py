@@ -53,7 +53,7 @@ ORDER BY st.doc, st.cue_start""",
     ),
     "roles": Recipe(
         "People and their roles per organisation",
-        """MATCH (p:Person)-[r:WORKS_FOR|MEMBER_OF]->(o:Organization)
+        """MATCH (p:Person)-[r:WORKS_FOR|MEMBER_OF]->(o:Entity)
 RETURN o.name AS organization, p.name AS person, type(r) AS relation, r.role AS role
 ORDER BY organization, person""",
     ),

@@ -195,33 +195,75 @@ class RDFBuilder:
 
 
 class OxBuilder:
-    """Accumulates extractions as pyoxigraph quads, one named graph per document.
+    """Accumulates extractions for pyoxigraph, one named graph per document.
 
-    A document added twice (same id) replaces its earlier graph, so re-writing
-    a changed document leaves no stale facts.
+    Triples stay backend-neutral (plain Python values, cheap to hash and sort)
+    until they are written: :meth:`rows` dedupes and sorts them in Python and
+    converts each distinct term to pyoxigraph once. A document added twice
+    (same id) replaces its earlier graph, so re-writing a changed document
+    leaves no stale facts.
     """
 
     def __init__(self, *, include_ontology: bool = True, include_mentions: bool = True):
         self.include_mentions = include_mentions
-        self._conv = _ox_converter()
-        self.graphs: dict[str, list[ox.Quad]] = {}
+        self.graphs: dict[str, tuple[URIRef, list[tuple]]] = {}
         if include_ontology:
-            g = self._conv(ONTOLOGY_IRI)
-            conv = self._conv
-            self.graphs[""] = [ox.Quad(conv(s), conv(p), conv(o), g) for s, p, o in ontology_graph()]
+            self.graphs[""] = (ONTOLOGY_IRI, [(s, p, _neutral(o)) for s, p, o in ontology_graph()])
 
     @property
     def documents(self) -> int:
         return sum(1 for k in self.graphs if k)
 
     def add(self, ex: Extraction) -> None:
-        conv = self._conv
-        g = conv(mint_iri("graph", ex.id))
-        triples = document_triples(ex, include_mentions=self.include_mentions)
-        self.graphs[ex.id] = [ox.Quad(conv(s), conv(p), conv(o), g) for s, p, o in triples]
+        self.graphs[ex.id] = (mint_iri("graph", ex.id), document_triples(ex, include_mentions=self.include_mentions))
+
+    def rows(self, *, with_graphs: bool) -> list:
+        """Distinct, sorted pyoxigraph quads (or union triples when ``with_graphs`` is false).
+
+        Sorted by graph, subject, rdf:type first, predicate, object: files group
+        triples by subject (``;``), read well and are byte-identical across runs.
+        """
+        conv = _ox_converter()
+        if with_graphs:
+            out = []
+            for _, (graph, triples) in sorted(self.graphs.items(), key=lambda kv: kv[1][0]):
+                g = conv(graph)
+                out.extend(ox.Quad(conv(s), conv(p), conv(o), g) for s, p, o in sorted(set(triples), key=_neutral_key))
+            return out
+        union = {t for _, triples in self.graphs.values() for t in triples}
+        return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in sorted(union, key=_neutral_key)]
 
     def quads(self) -> list[ox.Quad]:
-        return [q for quads in self.graphs.values() for q in quads]
+        """Every quad (e.g. to load a pyoxigraph Store)."""
+        return self.rows(with_graphs=True)
+
+
+def _neutral(o) -> Term:
+    """An rdflib object term as a neutral term (ontology triples)."""
+    if isinstance(o, Literal):
+        if o.language:
+            return (str(o), None, o.language)
+        if o.datatype is not None and o.datatype != XSD.string:
+            return (str(o), str(o.datatype))
+        return str(o)
+    return o
+
+
+def _neutral_key(t: tuple) -> tuple:
+    s, p, o = t
+    to = type(o)
+    if to is URIRef:
+        ok = (0, o, 0)
+    elif to is str:
+        ok = (2, o, 0)
+    elif to is int:
+        ok = (3, "", o)
+    elif to is tuple:
+        ok = (4, "\x00".join(x or "" for x in o), 0)
+    else:  # BNode (ontology lists)
+        ok = (1, str(o), 0)
+    # str.__eq__: rdflib's URIRef.__eq__ is Python-level and this runs once per triple
+    return (str(s), not str.__eq__(p, _RDF_TYPE), p, ok)
 
 
 def _ox_converter() -> Callable[[object], object]:
@@ -242,7 +284,7 @@ def _ox_converter() -> Callable[[object], object]:
         elif tt is int:
             o = ox.Literal(str(t), datatype=ox.NamedNode(XSD_INTEGER))
         elif tt is tuple:
-            o = ox.Literal(t[0], datatype=ox.NamedNode(t[1]))
+            o = ox.Literal(t[0], language=t[2]) if len(t) == 3 else ox.Literal(t[0], datatype=ox.NamedNode(t[1]))
         elif isinstance(t, Literal):
             if t.language:
                 o = ox.Literal(str(t), language=t.language)
@@ -563,12 +605,18 @@ def _compact_jsonld(expanded: list, prefixes: dict[str, str]) -> dict:
     expands back, so the document means exactly the same triples.
     """
     by_len = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    cache: dict[str, str] = {}
 
     def curie(iri: str) -> str:
-        for prefix, ns in by_len:
-            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
-                return f"{prefix}:{iri[len(ns):]}"
-        return iri
+        c = cache.get(iri)
+        if c is None:
+            c = iri
+            for prefix, ns in by_len:
+                if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                    c = f"{prefix}:{iri[len(ns):]}"
+                    break
+            cache[iri] = c
+        return c
 
     def node(n: dict) -> dict:
         out: dict = {}
@@ -578,23 +626,50 @@ def _compact_jsonld(expanded: list, prefixes: dict[str, str]) -> dict:
             elif k == "@graph":
                 out[k] = [node(x) for x in v]
             elif k == _RDF_TYPE and all(set(x) == {"@id"} for x in v):
-                out["@type"] = [curie(x["@id"]) for x in v]
+                types = [curie(x["@id"]) for x in v]
+                out["@type"] = types[0] if len(types) == 1 else types
             elif k == "@type":
                 out[k] = [curie(x) for x in v] if isinstance(v, list) else curie(v)
             elif k.startswith("@"):
                 out[k] = v
             else:
-                out[curie(k)] = [value(x) for x in v]
+                vals = [value(x) for x in v]
+                out[curie(k)] = vals[0] if len(vals) == 1 else vals
         return out
 
-    def value(x: dict) -> dict:
+    def value(x: dict):
         if "@id" in x and len(x) == 1:
             return {"@id": curie(x["@id"])}
+        if len(x) == 1 and "@value" in x:  # plain string: a bare JSON string means the same
+            return x["@value"]
+        if x.get("@type") == XSD_INTEGER and len(x) == 2:
+            lex = x["@value"]
+            if lex.lstrip("-").isdigit() and str(int(lex)) == lex:  # canonical: a JSON number means the same
+                return int(lex)
         if "@type" in x:
             return {**x, "@type": curie(x["@type"])}
         return x
 
     return {"@context": dict(prefixes), "@graph": [node(n) for n in expanded]}
+
+
+def _dump_jsonld(doc: dict) -> str:
+    """One node per line: readable, and json's C encoder (``indent`` would force the slow Python one)."""
+    dumps = lambda x: json.dumps(x, ensure_ascii=False)  # noqa: E731
+    lines = ['{"@context": ' + dumps(doc["@context"]) + ',', ' "@graph": [']
+    top = doc["@graph"]
+    for i, node in enumerate(top):
+        end = "," if i < len(top) - 1 else ""
+        inner = node.get("@graph")
+        if inner is None:
+            lines.append("  " + dumps(node) + end)
+            continue
+        head = {k: v for k, v in node.items() if k != "@graph"}
+        lines.append("  " + dumps(head)[:-1] + ', "@graph": [')
+        lines.extend("   " + dumps(n) + ("," if j < len(inner) - 1 else "") for j, n in enumerate(inner))
+        lines.append("  ]}" + end)
+    lines.append(" ]}")
+    return "\n".join(lines) + "\n"
 
 
 def serialize_quads(quads: Iterable[ox.Quad], fmt: str, destination: Path) -> Path:
@@ -608,11 +683,15 @@ def serialize_quads(quads: Iterable[ox.Quad], fmt: str, destination: Path) -> Pa
     """
     if fmt not in FORMATS:
         raise SinkError(f"unknown RDF format {fmt!r}; use one of {', '.join(FORMATS)}")
-    _, oxformat, with_graphs = FORMATS[fmt]
-    rows = _sorted(quads, with_graphs=with_graphs)
+    return write_rows(_sorted(quads, with_graphs=FORMATS[fmt][2]), fmt, destination)
+
+
+def write_rows(rows: list, fmt: str, destination: Path) -> Path:
+    """Serialise already distinct and sorted quads (or triples) atomically; see :func:`serialize_quads`."""
+    oxformat = FORMATS[fmt][1]
     if oxformat is None:
         expanded = json.loads(ox.serialize(rows, None, ox.RdfFormat.JSON_LD))
-        data = json.dumps(_compact_jsonld(expanded, PREFIXES), ensure_ascii=False, indent=1).encode("utf-8")
+        data = _dump_jsonld(_compact_jsonld(expanded, PREFIXES)).encode("utf-8")
     else:
         prefixes = PREFIXES if oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
         data = ox.serialize(rows, None, oxformat, prefixes=prefixes)
@@ -715,10 +794,13 @@ class RDFWriter:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise SinkError(f"cannot create output directory {self.out_dir}: {e}") from e
-        quads = self.quads()
+        rows = {}
         for fmt in self.formats:
-            self.paths[fmt] = serialize_quads(quads, fmt, self.out_dir / FORMATS[fmt][0])
-        log.info("RDF: %d documents, %d quads → %s", self._builder.documents, len(quads), self.out_dir)
+            with_graphs = FORMATS[fmt][2]
+            if with_graphs not in rows:
+                rows[with_graphs] = self._builder.rows(with_graphs=with_graphs)
+            self.paths[fmt] = write_rows(rows[with_graphs], fmt, self.out_dir / FORMATS[fmt][0])
+        log.info("RDF: %d documents → %s", self._builder.documents, self.out_dir)
         return self.paths
 
     def __enter__(self) -> "RDFWriter":

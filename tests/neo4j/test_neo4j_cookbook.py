@@ -103,3 +103,54 @@ def test_query_is_read_only(loaded_seed):
                                     *loaded_seed.cli_args()])
     assert res.exit_code == 1
     assert res.output.count("\n") == 1 and "kg: error:" in res.output
+
+
+# ---- the same recipes on the real pipeline's output: `kg build seeds/ --out OUT`, then `kg load neo4j OUT`
+
+
+@pytest.fixture(scope="module")
+def built_seed(neo4j_server, tmp_path_factory):
+    out = tmp_path_factory.mktemp("built") / "out"
+    res = CliRunner().invoke(main, ["build", str(ROOT / "seeds"), "--out", str(out), "--format", "graphml"])
+    assert res.exit_code == 0, res.output
+    d = neo4j_server.driver()
+    with d.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    d.close()
+    res = load_cli(neo4j_server, out)
+    assert res.exit_code == 0, res.output
+    return neo4j_server
+
+
+def test_pipeline_seed_who_met_whom(built_seed):
+    rows = run(built_seed, "who-met-whom")
+    assert any(r["person"] == "Antony Blinken" and r["met"] == "Mark Rutte" and r["location"] == "Brussels"
+               and "Rutte" in r["evidence"] and "Brussels" in r["evidence"] for r in rows), rows
+
+
+def test_pipeline_seed_what_blinken_said(built_seed):
+    rows = run(built_seed, "said-by")
+    cues = [r["cue"] for r in rows]
+    assert "highlighted" in cues  # "He also highlighted…", attributed through coreference
+    quote = next(r for r in rows if "President Biden fully intends" in r["content"])
+    assert quote["kind"] == "direct"
+    for r in rows:
+        assert r["cue"] in r["sentence"]
+
+
+def test_pipeline_seed_ukraine_statements_and_pentagon(built_seed):
+    rows = run(built_seed, "mentions")
+    ryder = next(r for r in rows if r["speaker"] == "Pat Ryder")
+    assert ryder["on_behalf_of"] == "Pentagon"
+    assert all(x in ryder["content"] for x in ("83%", "67%", "60%"))
+
+
+def test_pipeline_seed_roles_and_edge_evidence(built_seed):
+    roles = {(r["organization"], r["person"], r["role"]) for r in run(built_seed, "roles")}
+    assert ("NATO", "Mark Rutte", "Secretary General") in roles
+    assert ("Pentagon", "Pat Ryder", "spokesperson") in roles
+    text = (ROOT / "seeds" / "blinken-rutte-2024-11-13.txt").read_text(encoding="utf-8")
+    edges = run(built_seed, "edge-evidence")
+    assert edges
+    for e in edges:
+        assert text[e["start"]:e["end"]] == e["sentence"]
