@@ -420,7 +420,7 @@ def clausal_complements(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]
     """
     out = []
     for v in doc:
-        if v.pos_ not in ("VERB", "AUX") or not cues.is_cue_lemma(v.lemma_):
+        if v.pos_ not in ("VERB", "AUX") or not (cues.is_cue_lemma(v.lemma_) or v.lemma_ in cues.INFINITIVE_SPEECH_VERBS):
             continue
         comps = [c for c in v.children if c.dep_ in cues.CONTENT_DEPS]
         if not comps and v.lemma_ in cues.INFINITIVE_SPEECH_VERBS:
