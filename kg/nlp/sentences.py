@@ -42,14 +42,16 @@ def line_starts(doc: Doc) -> list[int]:
     return starts
 
 
-def not_starts(doc: Doc) -> list[int]:
+def not_starts(doc: Doc, line_open: set[int] | None = None) -> list[int]:
     """Indices of tokens that must not open a sentence.
 
     Whitespace tokens (they stay with the sentence before them) and the word
     right after a line-opening bullet (the bullet opens the sentence).
+    ``line_open`` is :func:`line_starts` if the caller already has it.
     """
     out = []
-    line_open = set(line_starts(doc))
+    if line_open is None:
+        line_open = set(line_starts(doc))
     for i in range(1, len(doc)):
         tok = doc[i]
         if tok.is_space:
@@ -61,10 +63,12 @@ def not_starts(doc: Doc) -> list[int]:
 
 def set_line_boundaries(doc: Doc) -> Doc:
     """Pre-set sentence starts at line breaks and bullets (parser-compatible)."""
-    for i in line_starts(doc):
+    starts = line_starts(doc)
+    for i in starts:
         doc[i].is_sent_start = True
-    for i in not_starts(doc):
-        if i not in line_starts(doc):
+    line_open = set(starts)  # computed once: it was recomputed per token (quadratic on long articles)
+    for i in not_starts(doc, line_open):
+        if i not in line_open:
             doc[i].is_sent_start = False
     return doc
 

@@ -63,3 +63,20 @@ def test_place_gazetteer_does_not_cut_longer_names(nlp):
     names = {e.name: e.type for e in x.entities}
     assert names.get("Kyiv") == "Location"
     assert names.get("Ukraine Security Assistance Initiative") == "Organization"
+
+
+def test_norp_naming_a_body_is_an_organisation(nlp):
+    x = extract(Document(id="t", text="The Democrats blocked the bill, and the Republicans protested."), nlp)
+    assert {(e.name, e.type) for e in x.entities} == {("Democrats", "Organization"), ("Republicans", "Organization")}
+
+
+def test_anaphoric_alliance_is_dropped_not_minted(nlp):
+    x = extract(Document(id="t", text="The Alliance must bolster its defence industry, NATO said."), nlp)
+    assert [e.name for e in x.entities] == ["NATO"]
+    assert [m.text for m in x.entities[0].mentions] == ["NATO"]
+
+
+def test_dateline_place_in_capitals(nlp):
+    x = extract(Document(id="t", text="DAYTON, Ohio (AP) - The plant will close, officials said."), nlp)
+    types = {e.name: e.type for e in x.entities}
+    assert types.get("DAYTON") == "Location"
