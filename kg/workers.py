@@ -112,6 +112,10 @@ def pool_extract(
     imports kg and loads the model once). At most
     ``processes * WINDOW_PER_WORKER`` batches are in flight.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
+    from kg.errors import ServiceError
+
     ctx = multiprocessing.get_context("spawn")
     window = max(1, processes * WINDOW_PER_WORKER)
     pending: collections.deque[Future] = collections.deque()
@@ -125,6 +129,11 @@ def pool_extract(
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
+        except BrokenProcessPool as e:
+            raise ServiceError(
+                f"an NLP worker process died ({e}); the documents finished so far are kept: run the same "
+                "command again to resume (if it keeps happening, lower --processes: each needs ~1 GB)"
+            ) from e
         finally:
             for f in pending:
                 f.cancel()
