@@ -90,7 +90,7 @@ _model_option = click.option(
     help="Graph outputs to write (repeatable or comma-separated); default: all. extractions.jsonl is always written.",
 )
 @_max_chars_option
-@click.option("--fresh", is_flag=True, help="Start over instead of resuming from OUT/extractions.jsonl.")
+@click.option("--fresh", is_flag=True, help="Start over: delete OUT/extractions.jsonl and OUT/manifest.jsonl first (no resume, no incremental reuse).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
 @click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
