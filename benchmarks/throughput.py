@@ -205,7 +205,7 @@ def main() -> None:
         w = words if n == len(files) else small_words
         print(f"| {name} | {n} | {secs:.1f} | {w / secs:,.0f} | {rss / 2**20:,.0f} |")
     print()
-    print("NLP pass only (until resolution.json appears: ingest, spaCy, rules, records, manifest):")
+    print("NLP pass (until resolution.json appears: ingest, spaCy, rules, records, manifest, resolution):")
     for name, run, n in (("--processes 1", one, len(files)), ("--processes 2", two, len(files)),
                          ("--processes 1", few, len(small))):
         w = words if n == len(files) else small_words
