@@ -91,6 +91,13 @@
       font: { size: 10, color: "#555", strokeWidth: 3, align: "middle" }
     };
   }));
+  // Statement labels help on a small graph and clutter a large one: on by default up to 60 statements.
+  var statementIds = DATA.nodes.filter(function (n) { return n.type === "Statement"; }).map(function (n) { return n.id; });
+  var showStatementLabels = statementIds.length <= 60;
+  function setStatementLabels(on) {
+    visNodes.update(statementIds.map(function (id) { return { id: id, label: on ? nodeById.get(id).label : "" }; }));
+  }
+  if (!showStatementLabels) setStatementLabels(false);
   var nodeView = new vis.DataView(visNodes, { filter: function (item) { return state.shown.has(item.id); } });
   var edgeView = new vis.DataView(visEdges, {
     filter: function (item) {
@@ -115,7 +122,9 @@
     interaction: { hover: true, tooltipDelay: 250, hideEdgesOnDrag: true, navigationButtons: false, keyboard: false },
     physics: {
       solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: -60, springLength: 110, avoidOverlap: 0.4 },
+      // A large graph needs more pull to the centre, or its many small components drift apart.
+      forceAtlas2Based: { gravitationalConstant: -60, centralGravity: state.shown.size > 80 ? 0.03 : 0.01,
+                          springLength: 110, avoidOverlap: 0.4 },
       stabilization: { enabled: true, iterations: 400, updateInterval: 50, fit: true }
     }
   });
@@ -223,6 +232,9 @@
       var v = parseInt(cap.value, 10);
       if (v > 0) { state.cap = v; update(); }
     });
+    var stmtLabels = document.getElementById("kg-stmt-labels");
+    stmtLabels.checked = showStatementLabels;
+    stmtLabels.addEventListener("change", function () { setStatementLabels(stmtLabels.checked); });
     document.getElementById("kg-show-all").addEventListener("click", function () {
       state.cap = DATA.nodes.length; cap.value = state.cap; update();
     });

@@ -56,6 +56,7 @@ class ModelRelation:
     rule: str = "maxent"
     qualifiers: dict[str, str] = field(default_factory=dict)
     extractor: str = EXTRACTOR
+    subject_ref: tuple[int, int] | None = None  # the model's subjects are names, never pronouns
 
     def __hash__(self) -> int:
         return hash((self.subject, self.predicate, self.object))
