@@ -1,4 +1,4 @@
-"""``kg train statements|relations`` end to end on a tiny slice (the code path, not the quality)."""
+"""``kg train statements|relations|entities`` end to end on a tiny slice (the code path, not the quality)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ c2 = 0.01
 max_iterations = 5
 [decode]
 policy = "model"
+""",
+    "entities": """
+[data]
+split = "train"
+[crf]
+algorithm = "lbfgs"
+c1 = 0.1
+c2 = 0.01
+max_iterations = 5
 """,
     "relations": """
 [data]
@@ -46,7 +55,7 @@ def data_dir():
     pytest.skip("../shared/data not found")
 
 
-@pytest.mark.parametrize("name,limit", [("statements", 2), ("relations", 25)])
+@pytest.mark.parametrize("name,limit", [("statements", 2), ("relations", 25), ("entities", 25)])
 def test_train_tiny_slice_writes_a_loadable_model(name, limit, tmp_path, data_dir, monkeypatch):
     from kg.nlp import trained
 
@@ -60,7 +69,7 @@ def test_train_tiny_slice_writes_a_loadable_model(name, limit, tmp_path, data_di
     meta = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
     assert meta["seconds"]["total"] > 0
     assert sum(meta["label_counts"].values()) > 0
-    assert meta["config"][("crf" if name == "statements" else "maxent")]["max_iterations"] == 5
+    assert meta["config"][("maxent" if name == "relations" else "crf")]["max_iterations"] == 5
     loaded = trained.load(name, out)
     assert set(loaded.tagger.labels()) <= set(meta["label_counts"])
     # the parse cache is reused by a second run
