@@ -151,5 +151,6 @@ def relation_candidates(doc: Doc, spans: list[Span], rule_cands: list) -> list:
     from kg.nlp.trained import relations
 
     m = models(RELATIONS)
-    found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)))
+    need = {(c.subject, c.object) for c in rule_cands}
+    found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)), need)
     return relations.merge(rule_cands, found, scores, veto=float(m.meta.get("veto", 0.0)))

@@ -46,15 +46,19 @@ def _ent_tags(doc: Doc) -> list[str]:
 def token_features(doc: Doc) -> list[list[str]]:
     """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window."""
     ent = _ent_tags(doc)
+    toks = list(doc)
+    lower = [t.lower_ for t in toks]
+    shape = [t.shape_ for t in toks]
+    tags = [t.tag_ for t in toks]
     out = []
-    n = len(doc)
-    for i, tok in enumerate(doc):
-        f = ["bias", "w=" + tok.lower_, "sh=" + tok.shape_, "p=" + tok.tag_, "ent=" + ent[i], "d=" + tok.dep_,
-             f"title={tok.is_title}", "suf=" + tok.lower_[-3:], "hl=" + tok.head.lower_]
+    n = len(toks)
+    for i, tok in enumerate(toks):
+        f = ["bias", "w=" + lower[i], "sh=" + shape[i], "p=" + tags[i], "ent=" + ent[i], "d=" + tok.dep_,
+             f"title={tok.is_title}", "suf=" + lower[i][-3:], "hl=" + lower[tok.head.i]]
         for o in (-2, -1, 1, 2):
             j = i + o
             if 0 <= j < n:
-                f += [f"{o}w=" + doc[j].lower_, f"{o}ent=" + ent[j], f"{o}sh=" + doc[j].shape_, f"{o}p=" + doc[j].tag_]
+                f += [f"{o}w=" + lower[j], f"{o}ent=" + ent[j], f"{o}sh=" + shape[j], f"{o}p=" + tags[j]]
             else:
                 f.append(f"{o}B")
         out.append(f)

@@ -39,103 +39,117 @@ def quote_parity(doc: Doc) -> list[bool]:
     return out
 
 
-def _governing_clause(tok: Token) -> tuple[str, str]:
-    """The first clause-like ancestor link above ``tok``: (dep, lemma of its head)."""
-    cur = tok
+def _governing_clause(i: int, heads: list[int], deps: list[str], lemmas: list[str]) -> tuple[str, str]:
+    """The first clause-like ancestor link above token ``i``: (dep, lemma of its head).
+
+    ``("deep", "")`` when there is none up to the root (or within 12 links);
+    the shipped model was trained with this encoding.
+    """
+    cur = i
     for _ in range(12):
-        if cur.head is cur:
-            return "ROOT", cur.lemma_.lower()
-        if cur.dep_ in CLAUSE_DEPS:
-            return cur.dep_, cur.head.lemma_.lower()
-        cur = cur.head
+        if heads[cur] == cur:
+            return "deep", ""
+        if deps[cur] in CLAUSE_DEPS:
+            return deps[cur], lemmas[heads[cur]]
+        cur = heads[cur]
     return "deep", ""
 
 
-def _subject_of(tok: Token) -> str:
-    """Lemma of the verb whose subject phrase holds ``tok`` ("" when none)."""
-    cur = tok
+def _subject_of(i: int, heads: list[int], deps: list[str], lemmas: list[str]) -> str:
+    """Lemma of the verb whose subject phrase holds token ``i`` ("" when none)."""
+    cur = i
     for _ in range(8):
-        if cur.dep_ in ("nsubj", "nsubjpass"):
-            return cur.head.lemma_.lower()
-        if cur.head is cur or cur.dep_ in CLAUSE_DEPS:
+        if deps[cur] in ("nsubj", "nsubjpass"):
+            return lemmas[heads[cur]]
+        if heads[cur] == cur or deps[cur] in CLAUSE_DEPS:
             return ""
-        cur = cur.head
+        cur = heads[cur]
     return ""
 
 
-def _verb_ancestors(tok: Token, n: int = 3) -> list[str]:
+def _verb_ancestors(i: int, heads: list[int], verbal: list[bool], lemmas: list[str], n: int = 3) -> list[str]:
     out = []
-    for a in tok.ancestors:
-        if a.pos_ in ("VERB", "AUX"):
-            out.append(a.lemma_.lower())
+    cur = i
+    while heads[cur] != cur:
+        cur = heads[cur]
+        if verbal[cur]:
+            out.append(lemmas[cur])
             if len(out) >= n:
                 break
     return out
 
 
-def token_features(doc: Doc) -> list[list[str]]:
-    """One feature list per token of ``doc`` (CRFsuite string features)."""
-    quoted = quote_parity(doc)
-    base: list[dict[str, str]] = []
-    for tok in doc:
-        base.append({
-            "w": tok.lower_,
-            "l": tok.lemma_.lower(),
-            "p": tok.tag_,
-            "d": tok.dep_,
-            "e": tok.ent_type_ or "-",
-        })
+def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]]:
+    """One feature list per token of ``doc`` (CRFsuite string features); ``quoted`` as :func:`quote_parity`.
+
+    Token attributes are read once into lists: walking spaCy ``Token``
+    objects up the tree for every token dominated the run time.
+    """
+    if quoted is None:
+        quoted = quote_parity(doc)
     n = len(doc)
-    sent_start = [tok.is_sent_start for tok in doc]
+    toks = list(doc)
+    lower = [t.lower_ for t in toks]
+    lemmas = [t.lemma_.lower() for t in toks]
+    tags = [t.tag_ for t in toks]
+    deps = [t.dep_ for t in toks]
+    heads = [t.head.i for t in toks]
+    verbal = [t.pos_ in ("VERB", "AUX") for t in toks]
+    ents = [t.ent_type_ or "-" for t in toks]
+    starts = {s.start for s in doc.sents}
+    kids: list[list[str]] = [[] for _ in range(n)]
+    for i in range(n):
+        if heads[i] != i:
+            kids[heads[i]].append(deps[i])
     out: list[list[str]] = []
-    for i, tok in enumerate(doc):
-        b = base[i]
+    for i, tok in enumerate(toks):
+        w, p, d = lower[i], tags[i], deps[i]
+        h = heads[i]
         f = [
             "bias",
-            f"w={b['w']}",
-            f"l={b['l']}",
-            f"p={b['p']}",
-            f"d={b['d']}",
-            f"e={b['e']}",
-            f"pd={b['p']}|{b['d']}",
-            f"hl={tok.head.lemma_.lower()}",
-            f"hp={tok.head.tag_}",
-            f"dhl={b['d']}|{tok.head.lemma_.lower()}",
+            f"w={w}",
+            f"l={lemmas[i]}",
+            f"p={p}",
+            f"d={d}",
+            f"e={ents[i]}",
+            f"pd={p}|{d}",
+            f"hl={lemmas[h]}",
+            f"hp={tags[h]}",
+            f"dhl={d}|{lemmas[h]}",
             f"q={quoted[i]}",
             f"shape={tok.shape_[:4]}",
-            f"ss={bool(sent_start[i])}",
+            f"ss={i in starts}",
         ]
         if tok.is_punct:
             f.append("punct")
-        dep, lemma = _governing_clause(tok)
+        dep, lemma = _governing_clause(i, heads, deps, lemmas)
         f.append(f"gc={dep}|{lemma}")
         f.append(f"gcl={lemma}")
-        subj = _subject_of(tok)
+        subj = _subject_of(i, heads, deps, lemmas)
         if subj:
             f.append(f"subjof={subj}")
-        for k, v in enumerate(_verb_ancestors(tok)):
+        for k, v in enumerate(_verb_ancestors(i, heads, verbal, lemmas)):
             f.append(f"va{k}={v}")
             f.append(f"va={v}")
-        kids = {c.dep_ for c in tok.children}
-        if "ccomp" in kids:
+        if "ccomp" in kids[i]:
             f.append("has_ccomp")
-        if "nsubj" in kids:
+        if "nsubj" in kids[i]:
             f.append("has_nsubj")
-        for c in tok.children:
-            if c.dep_ == "ccomp":
-                f.append(f"ccomp_l={tok.lemma_.lower()}")
+        for dk in kids[i]:
+            if dk == "ccomp":
+                f.append(f"ccomp_l={lemmas[i]}")
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n:
-                f.append(f"{off}w={base[j]['w']}")
-                f.append(f"{off}p={base[j]['p']}")
+                f.append(f"{off}w={lower[j]}")
+                f.append(f"{off}p={tags[j]}")
                 f.append(f"{off}q={quoted[j]}")
             else:
                 f.append(f"{off}BOUND")
         if i + 1 < n:
-            f.append(f"bg+={b['w']}|{base[i + 1]['w']}")
+            f.append(f"bg+={w}|{lower[i + 1]}")
         if i > 0:
-            f.append(f"bg-={base[i - 1]['w']}|{b['w']}")
+            f.append(f"bg-={lower[i - 1]}|{w}")
         out.append(f)
     return out
 

@@ -64,11 +64,16 @@ class ModelRelation:
 
 def candidate_pairs(doc: Doc, ents: list[tuple[Span, str]]):
     """Ordered pairs ``(e1, t1, e2, t2)`` of one sentence whose types admit a predicate."""
+    if len(ents) < 2:
+        return
+    sent_of = [0] * len(doc)
+    for k, s in enumerate(doc.sents):
+        sent_of[s.start:s.end] = [k] * (s.end - s.start)
     for i, (e1, t1) in enumerate(ents):
         for j, (e2, t2) in enumerate(ents):
             if i == j or (t1, t2) not in TYPE_PAIRS:
                 continue
-            if e1.sent.start != e2.sent.start:
+            if sent_of[e1.start] != sent_of[e2.start]:
                 continue
             if max(e1.start, e2.start) - min(e1.end, e2.end) > MAX_DISTANCE:
                 continue
@@ -77,16 +82,25 @@ def candidate_pairs(doc: Doc, ents: list[tuple[Span, str]]):
             yield e1, t1, e2, t2
 
 
-def score_pairs(tagger, doc: Doc, spans: list[Span]) -> dict[tuple, dict[str, float]]:
-    """Class probabilities of every candidate pair: ``{(subject, object) token ranges: {label: p}}``."""
+def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozenset()) -> dict[tuple, dict[str, float]]:
+    """Classify every candidate pair: ``{(subject, object) token ranges: {label: p}}``.
+
+    Only the winning label's probability is computed (``tagger.marginal`` is
+    the costly part), except for the pairs in ``need`` (those a rule relates,
+    which the veto reads), which get every label's.
+    """
     if not doc.has_annotation("DEP"):
         return {}
     ents = [(s, t) for s in spans if (t := entity_type(s))]
     labels = tagger.labels()
     out = {}
     for e1, t1, e2, t2 in candidate_pairs(doc, ents):
-        tagger.set([pair_features(doc, e1, t1, e2, t2)])
-        out[((e1.start, e1.end), (e2.start, e2.end))] = {lab: tagger.marginal(lab, 0) for lab in labels}
+        key = ((e1.start, e1.end), (e2.start, e2.end))
+        [label] = tagger.tag([pair_features(doc, e1, t1, e2, t2)])
+        if key in need:
+            out[key] = {lab: tagger.marginal(lab, 0) for lab in labels}
+        elif label != NONE:
+            out[key] = {label: tagger.marginal(label, 0)}
     return out
 
 
@@ -129,8 +143,9 @@ def merge(rule_cands: list, model_cands: list[ModelRelation], scores: dict[tuple
     return sorted(out, key=lambda c: (c.subject, c.object, c.predicate))
 
 
-def predict(tagger, doc: Doc, spans: list[Span], threshold: float) -> tuple[list[ModelRelation], dict]:
-    """Model proposals over entity ``spans``, and the pair scores they come from."""
-    scores = score_pairs(tagger, doc, spans)
+def predict(tagger, doc: Doc, spans: list[Span], threshold: float,
+            need: set[tuple] = frozenset()) -> tuple[list[ModelRelation], dict]:
+    """Model proposals over entity ``spans``, and the pair scores they come from (see :func:`score_pairs`)."""
+    scores = score_pairs(tagger, doc, spans, need)
     types = {(s.start, s.end): t for s in spans if (t := entity_type(s))}
     return proposals(scores, types, threshold), scores

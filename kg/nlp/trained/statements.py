@@ -81,7 +81,8 @@ def _char(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
-def decode(doc: Doc, tags: list[str], probs: list[float] | None = None) -> list[ModelStatement]:
+def decode(doc: Doc, tags: list[str], probs: list[float] | None = None,
+           quoted: list[bool] | None = None) -> list[ModelStatement]:
     """Group a document's tags into statements (see the module docstring)."""
     sent_of = [0] * len(doc)
     for k, s in enumerate(doc.sents):
@@ -120,7 +121,8 @@ def decode(doc: Doc, tags: list[str], probs: list[float] | None = None) -> list[
             k = nearest(s, e, 0)
             if k is not None:
                 slots[k]["src"].append((s, e))
-    quoted = quote_parity(doc)
+    if quoted is None:
+        quoted = quote_parity(doc)
     out = []
     for k, (cs, ce) in enumerate(cues):
         cons = [c for c in (_char(doc, s, e) for s, e in sorted(slots[k]["con"])) if c is not None]
@@ -144,9 +146,10 @@ def predict(tagger, doc: Doc) -> list[ModelStatement]:
     """Tag ``doc`` with a loaded ``pycrfsuite.Tagger`` and decode the statements."""
     if len(doc) == 0 or not doc.has_annotation("DEP"):
         return []
-    tags = tagger.tag(token_features(doc))
-    probs = [tagger.marginal(t, i) for i, t in enumerate(tags)]
-    return decode(doc, tags, probs)
+    quoted = quote_parity(doc)
+    tags = tagger.tag(token_features(doc, quoted))
+    probs = [tagger.marginal(t, i) if t.endswith("CUE") else 0.0 for i, t in enumerate(tags)]
+    return decode(doc, tags, probs, quoted)
 
 
 def gold_tags(doc: Doc, attributions) -> list[str]:
