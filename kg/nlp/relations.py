@@ -85,6 +85,8 @@ MEMBER_HEADS = frozenset({"member", "members"})
 MEET_VERBS = frozenset({"meet", "talk", "confer"})
 #: Nouns of meeting ("during a meeting with X").
 MEET_NOUNS = frozenset({"meeting", "talks", "talk", "summit", "encounter", "call", "conversation"})
+#: Support verbs of a meeting noun ("held talks with", "had a meeting with").
+SUPPORT_VERBS = frozenset({"hold", "have", "conduct", "attend", "host"})
 #: Governing words that make a meeting planned, not past ("is scheduled to meet").
 MODALITY = {"schedule": "scheduled", "expect": "expected", "due": "scheduled", "plan": "planned",
             "set": "scheduled", "will": "planned", "intend": "planned", "hope": "planned"}
@@ -351,9 +353,12 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
                 objs = _with_objects(tok, idx)
                 heads = [tok]
                 rule = "verb"
-            elif tok.pos_ == "NOUN" and tok.lower_ in MEET_NOUNS and tok.dep_ == "pobj":
-                # "During a meeting with X in Y, Z warned": subject of the verb the phrase modifies.
-                verb = tok.head.head
+            elif tok.pos_ == "NOUN" and tok.lower_ in MEET_NOUNS and tok.dep_ in ("pobj", "dobj"):
+                # "During a meeting with X in Y, Z warned": subject of the verb the phrase modifies;
+                # "Z held talks with X": subject of the support verb.
+                verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+                if tok.dep_ == "dobj" and verb.lemma_ not in SUPPORT_VERBS:
+                    continue
                 if verb.pos_ not in ("VERB", "AUX"):
                     continue
                 subj = _subject_of(verb)
@@ -361,6 +366,21 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
                 heads = [tok]
                 rule = "noun"
             else:
+                continue
+            if subj is not None and not objs and rule == "verb":
+                # "Blinken and Rutte met in Brussels": conjoined subjects met each other
+                parties = [e for e in (idx.in_phrase(t, "Person", "Organization") for t in [subj] + list(subj.conjuncts))
+                           if e is not None]
+                if len(parties) >= 2:
+                    quals = _place_and_date(doc, [tok], idx, sent)
+                    mod = _modality(tok)
+                    if mod:
+                        quals["modality"] = mod
+                    first = parties[0]
+                    for other in parties[1:]:
+                        if other != first:
+                            yield RelationCandidate(_rng(first), "metWith", _rng(other), CONF["verb"], "meet-conj",
+                                                    dict(quals))
                 continue
             if subj is None or not objs:
                 continue

@@ -33,6 +33,8 @@ RULE_DIRECT = "direct_quote"
 RULE_ACCORDING = "according_to"
 RULE_CLAUSAL = "clausal_complement"
 RULE_NOMINAL = "nominal_object"
+RULE_PARENTHETICAL = "parenthetical"
+RULE_PREPOSITIONAL = "prepositional_object"
 
 #: How far (in tokens) a quote's attribution may sit from the quote:
 #: ``"…," the senator from Ohio said`` fits, a full new clause does not.
@@ -102,7 +104,7 @@ def find_statements(doc: Doc) -> list[StatementCandidate]:
     found: list[_Found] = []
     used_cues: set[int] = set()
     inside = _inside_quotes(doc, quotes)
-    for rule in (direct_quotes, according_to, clausal_complements, nominal_objects):
+    for rule in (direct_quotes, according_to, clausal_complements, parentheticals, nominal_objects, prepositional_objects):
         for f in rule(doc, quotes):
             if f.cue_tokens[0] in used_cues:
                 continue
@@ -110,7 +112,7 @@ def find_statements(doc: Doc) -> list[StatementCandidate]:
             # ("I think …", "as the polls show"), not an attribution of the text.
             if f.rule != RULE_DIRECT and inside[f.cue_tokens[0]]:
                 continue
-            if f.rule in (RULE_CLAUSAL, RULE_NOMINAL) and f.speaker and _is_interlocutor(doc, f.speaker):
+            if f.rule not in (RULE_DIRECT, RULE_ACCORDING) and f.speaker and _is_interlocutor(doc, f.speaker):
                 continue
             if any(_same_content(f, g) for g in found):
                 continue
@@ -279,12 +281,26 @@ def direct_quotes(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
             o2, c2 = quotes[nxt]
             prev_end = hit.content[-1][1]
             gap = doc[prev_end:o2]
-            if any(_is_paragraph_break(t) for t in gap) or not _gap_is_attribution_tail(gap, hit):
+            breaks = [t for t in gap if _is_paragraph_break(t)]
+            if len(breaks) > 1 or not _gap_is_attribution_tail(gap, hit):
                 break
+            if breaks and not (breaks[0].i == o2 - 1 and _paragraph_is_quote(doc, o2, c2)):
+                break  # the next paragraph continues the quote only when it is the quote
             hit.content.append((o2, c2 + 1))
             attributed[nxt] = hit
             nxt += 1
     return out
+
+
+def _paragraph_is_quote(doc: Doc, o: int, c: int) -> bool:
+    """The paragraph opening at ``o`` holds nothing but the quotation."""
+    rest = [t for t in doc[c + 1 :]]
+    for t in rest:
+        if _is_paragraph_break(t):
+            return True
+        if not (t.is_punct or t.is_space):
+            return False
+    return True
 
 
 def _gap_is_attribution_tail(gap: Span, hit: _Found) -> bool:
@@ -404,7 +420,7 @@ def clausal_complements(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]
     """
     out = []
     for v in doc:
-        if v.pos_ not in ("VERB", "AUX") or not cues.is_cue_lemma(v.lemma_):
+        if v.pos_ not in ("VERB", "AUX") or not (cues.is_cue_lemma(v.lemma_) or v.lemma_ in cues.INFINITIVE_SPEECH_VERBS):
             continue
         comps = [c for c in v.children if c.dep_ in cues.CONTENT_DEPS]
         if not comps and v.lemma_ in cues.INFINITIVE_SPEECH_VERBS:
@@ -456,6 +472,51 @@ def nominal_objects(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
             continue
         confidence = 0.55 - (0.1 if _is_pronoun(doc, speaker) else 0.0)
         out.append(_Found(RULE_NOMINAL, _cue_tokens(v), [content], speaker, "indirect", round(confidence, 2)))
+    return out
+
+
+def parentheticals(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
+    """A parenthetical attribution inside the content: ``This campaign, he
+    says, is different.`` The content is the host clause around it, in two
+    spans."""
+    out = []
+    for v in doc:
+        if v.dep_ != "parataxis" or v.pos_ != "VERB" or v.lemma_ not in cues.SPEECH_VERBS:
+            continue
+        speaker = _subject_span(v)
+        if speaker is None:
+            continue
+        host = v.head
+        lo, hi = host.left_edge.i, host.right_edge.i + 1
+        inner_lo, inner_hi = v.left_edge.i, v.right_edge.i + 1
+        spans = [sp for sp in (_trim(doc, lo, inner_lo, True), _trim(doc, inner_hi, hi, True)) if sp[1] - sp[0] >= 1]
+        if sum(e - s for s, e in spans) < 3:
+            continue
+        out.append(_Found(RULE_PARENTHETICAL, _cue_tokens(v), spans, speaker, "indirect", 0.7))
+    return out
+
+
+def prepositional_objects(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
+    """A speech verb whose content is its prepositional object:
+    ``He referred to the attack as a tragedy``, ``She talked about her plans``."""
+    out = []
+    for v in doc:
+        if v.pos_ != "VERB":
+            continue
+        for prep in v.children:
+            if prep.dep_ != "prep" or (v.lemma_, prep.lower_) not in cues.PREPOSITIONAL_CONTENT or prep.i < v.i:
+                continue
+            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                continue
+            end = max([prep.right_edge.i] + [c.right_edge.i for c in v.children if c.i > prep.i and c.dep_ == "prep"]) + 1
+            content = _trim(doc, pobj.left_edge.i, end, keep_quotes=True)
+            speaker = _subject_span(v, hi=v.i)
+            if speaker is None or content[1] - content[0] < 1:
+                continue
+            out.append(_Found(RULE_PREPOSITIONAL, (*_cue_tokens(v), prep.i) if prep.i == v.i + 1 else _cue_tokens(v),
+                              [content], speaker, "indirect", 0.5))
+            break
     return out
 
 

@@ -212,10 +212,18 @@ class OxBuilder:
 
     @property
     def documents(self) -> int:
-        return sum(1 for k in self.graphs if k)
+        return sum(1 for k in self.graphs if k and not k.startswith("\x00"))
 
     def add(self, ex: Extraction) -> None:
         self.graphs[ex.id] = (mint_iri("graph", ex.id), document_triples(ex, include_mentions=self.include_mentions))
+
+    def add_graph(self, key: str, graph: URIRef, triples: Iterable[tuple]) -> None:
+        """Add (or replace) a graph that is not a document's, e.g. resolution links.
+
+        ``key`` starts with ``"\\x00"`` so it never collides with a document id;
+        objects may be rdflib terms or neutral terms.
+        """
+        self.graphs[key] = (graph, [(s, p, _neutral(o)) for s, p, o in triples])
 
     def rows(self, *, with_graphs: bool) -> list:
         """Distinct, sorted pyoxigraph quads (or union triples when ``with_graphs`` is false).
@@ -779,11 +787,7 @@ class RDFWriter:
         """Add the cross-document resolution links (:mod:`kg.resolve.rdf`) in their own graph."""
         from kg.resolve.rdf import RESOLUTION_GRAPH, resolution_triples
 
-        conv = self._builder._conv
-        g = conv(RESOLUTION_GRAPH)
-        self._builder.graphs["\x00resolution"] = [
-            ox.Quad(conv(s), conv(p), conv(o), g) for s, p, o in resolution_triples(resolution)
-        ]
+        self._builder.add_graph("\x00resolution", RESOLUTION_GRAPH, resolution_triples(resolution))
 
     def close(self) -> dict[str, Path]:
         """Write every format; returns format → path. Closing twice is harmless."""

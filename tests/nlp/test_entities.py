@@ -80,3 +80,11 @@ def test_dateline_place_in_capitals(nlp):
     x = extract(Document(id="t", text="DAYTON, Ohio (AP) - The plant will close, officials said."), nlp)
     types = {e.name: e.type for e in x.entities}
     assert types.get("DAYTON") == "Location"
+
+
+def test_hard_wrapped_lines_are_not_sentence_breaks(nlp):
+    text = "The minister said on Monday that the\nagreement would hold.\nHeadline Without A Full Stop\nBody text follows."
+    x = extract(Document(id="t", text=text), nlp)
+    texts = [s.text for s in x.sentences]
+    assert texts[0] == "The minister said on Monday that the\nagreement would hold."
+    assert "Headline Without A Full Stop" in texts

@@ -72,3 +72,13 @@ def test_pronoun_subject_of_a_meeting(nlp):
     assert text[slice(*r.evidence.subject_span)] == "He"
     assert r.evidence.text == "He met with Mark Rutte on Wednesday."
     assert r.qualifiers.get("date") == "Wednesday"
+
+
+def test_conjoined_subjects_met(nlp):
+    rels = _rels(nlp, "Antony Blinken and Mark Rutte met in Brussels on Wednesday.")
+    assert ("Antony Blinken", "metWith", "Mark Rutte") in rels
+
+
+def test_support_verb_meeting_noun(nlp):
+    rels = _rels(nlp, "Antony Blinken held talks with Mark Rutte in Brussels.")
+    assert ("Antony Blinken", "metWith", "Mark Rutte") in rels
