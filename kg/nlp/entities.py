@@ -173,10 +173,12 @@ def _person_names(spans: list[Span]) -> set[str]:
 def fix_entities(doc: Doc, places: list[tuple[int, int, str]] = ()) -> list[Span]:
     """Return corrected entity spans for ``doc`` (the NER's output plus rules).
 
-    In order: split at line breaks; trim determiners and possessives; drop
-    section labels and anaphoric definite descriptions; relabel a name the
-    document elsewhere uses for a person as PERSON ("Blinken" tagged GPE);
-    extend persons over a preceding honorific; label gazetteer places.
+    In order: split at line breaks; trim determiners and possessives; cut an
+    unclosed bracket and a rank swallowed before a person; drop section labels
+    and anaphoric definite descriptions; add unlabelled gazetteer matches;
+    relabel a name the document elsewhere uses for a person as PERSON
+    ("Blinken" tagged GPE), gazetteer names and upper-case dateline places;
+    extend persons over a preceding honorific.
 
     Args:
         doc: the Doc with the NER's entities.

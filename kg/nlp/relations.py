@@ -259,8 +259,6 @@ def works_for(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                     for p in c.children:
                         if p.dep_ == "pobj":
                             org = idx.in_phrase(p, "Organization")
-                            if org is None and c.lower_ != "in" and pred == "worksFor":
-                                org = None
                 elif c.dep_ in ("compound", "poss", "nmod"):
                     org = idx.in_phrase(c, "Organization") or org
                 if org is not None:
