@@ -95,16 +95,21 @@ _model_option = click.option(
               help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
 @click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Offline Wikidata table (qid, label, aliases) to link entities; kept in OUT.")
+@click.option("--processes", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="NLP worker processes on this machine (one model each); output is the same as with 1.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the NLP on this Dask distributed scheduler's workers instead (see docs/scale.md).")
 def build_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
-    fresh: bool, aliases: str | None, wikidata: str | None,
+    fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
 
-    Writes OUT/extractions.jsonl (one record per document) and the graph files.
-    A re-run resumes: documents already in extractions.jsonl are not extracted
-    again. Bad inputs get one error line each; the rest is still built and the
-    exit code is 1.
+    Writes OUT/extractions.jsonl (one record per document), OUT/manifest.jsonl
+    and the graph files. Builds are incremental: unchanged documents are not
+    extracted again, changed ones are re-extracted and their old facts
+    retracted, and a killed build resumes. Bad inputs get one error line
+    each; the rest is still built and the exit code is 1.
     """
     from kg.build import OUTPUTS, build
     from kg.ingest import DEFAULT_MAX_CHARS
@@ -124,6 +129,8 @@ def build_cmd(
                 on_document=lambda _ex: bar.update(1),
                 aliases=aliases,
                 wikidata=wikidata,
+                processes=processes,
+                scheduler=scheduler,
             )
     except KGError as e:
         fail(str(e))
@@ -131,6 +138,38 @@ def build_cmd(
     for path in summary.outputs:
         log.info("wrote %s", path)
     sys.exit(0 if summary.ok else 1)
+
+
+@main.command("forget")
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, exists=True),
+              help="Output directory of a kg build.")
+@click.option("--neo4j-uri", default=None, metavar="URI",
+              help="Also retract the documents from this Neo4j database (bolt://, neo4j+s://).")
+@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
+@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")
+@click.option("--neo4j-database", default=None, help="Neo4j database name (default: the server's default).")
+def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, neo4j_user: str,
+               neo4j_password: str | None, neo4j_database: str | None) -> None:
+    """Retract the documents DOC_IDS from OUT: their record, manifest entry and every graph output.
+
+    The graph files and the RDF store are regenerated without them; with
+    --neo4j-uri their sentences, statements, relationships and the entities
+    left without any mention are deleted from Neo4j too.
+    """
+    from kg.build import forget
+
+    try:
+        summary = forget(doc_ids, out_dir)
+        if neo4j_uri is not None:
+            from kg.retract import retract_neo4j_uri
+
+            removed = retract_neo4j_uri(doc_ids, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
+            click.echo(f"kg: neo4j: {removed}", err=True)
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg: forgot {summary.retracted} document{'' if summary.retracted == 1 else 's'} "
+               f"in {summary.seconds:.1f} s -> {out_dir}", err=True)
 
 
 @main.command("extract")
@@ -338,6 +377,83 @@ def neo4j_fetch_cmd() -> None:
     click.echo(f"kg neo4j: jars in {lib}", err=True)
 
 
+def _neo4j_options(f):
+    """--uri/--user/--password/--database, defaulting to NEO4J_* and then our local server."""
+    f = click.option("--database", envvar="NEO4J_DATABASE", default=None,
+                     help="Database name [env NEO4J_DATABASE; default: the server's default].")(f)
+    f = click.option("--password", envvar="NEO4J_PASSWORD", default="kg-local-password",
+                     help="[env NEO4J_PASSWORD; default: kg-local-password, the local server's].")(f)
+    f = click.option("--user", envvar="NEO4J_USER", default="neo4j", show_default=True,
+                     help="[env NEO4J_USER]")(f)
+    f = click.option("--uri", envvar="NEO4J_URI", default="bolt://127.0.0.1:7687", show_default=True,
+                     help="[env NEO4J_URI] bolt://, neo4j://, neo4j+s:// (Aura) …")(f)
+    return f
+
+
+load_group = _subgroup("load", "Load built outputs into a graph store.")
+
+
+@load_group.command("neo4j")
+@click.argument("source", type=click.Path(path_type=Path))
+@_neo4j_options
+@click.option("--batch-rows", default=20000, show_default=True, help="Rows per UNWIND transaction.")
+@click.option("--retry-time", default=30.0, show_default=True,
+              help="Seconds the driver keeps retrying a batch on transient errors.")
+def load_neo4j_cmd(source: Path, uri: str, user: str, password: str, database: str | None,
+                   batch_rows: int, retry_time: float) -> None:
+    """Load OUT_DIR (its extractions.jsonl) or a facts.jsonl into Neo4j, idempotently."""
+    import time as _time
+
+    from kg.sinks import neo4j_sink
+
+    t0 = _time.perf_counter()
+    try:
+        driver = neo4j_sink.connect(uri, user, password, database, retry_time=retry_time)
+        stats = neo4j_sink.load_file(source, driver, database, batch_rows=batch_rows, uri=uri)
+    except KGError as e:
+        fail(str(e))
+    dt = _time.perf_counter() - t0
+    click.echo(
+        f"kg load neo4j: {stats.documents} documents, {stats.relations} relations, {stats.statements} statements "
+        f"→ {uri} ({stats.nodes_created} nodes and {stats.relationships_created} relationships created, "
+        f"{stats.transactions} transactions) in {dt:.1f}s",
+        err=True,
+    )
+
+
+query_group = _subgroup("query", "Query the graph (Cypher on Neo4j, SPARQL on the RDF store).")
+
+
+@query_group.command("cypher")
+@click.argument("query")
+@_neo4j_options
+@click.option("--json", "as_json", is_flag=True, help="Print the records as a JSON array.")
+@click.option("--param", "params", multiple=True, metavar="K=V",
+              help="Query parameter $K (repeatable); V is parsed as JSON when it parses, else a string.")
+def query_cypher_cmd(query: str, uri: str, user: str, password: str, database: str | None,
+                     as_json: bool, params: tuple[str, ...]) -> None:
+    """Run a read-only Cypher QUERY (or @file.cypher) and print a table, or JSON with --json."""
+    import json as _json
+
+    from kg.serve import neo4j_query
+
+    try:
+        if query.startswith("@"):
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        parsed = neo4j_query.parse_params(params)
+        keys, rows = neo4j_query.run_read(uri, user, password, database, query, parsed)
+    except OSError as e:
+        fail(f"cannot read the query file {query[1:]!r}: {e.strerror}")
+    except KGError as e:
+        fail(str(e))
+    if as_json:
+        click.echo(_json.dumps([dict(zip(keys, r)) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(neo4j_query.format_table(keys, rows))
+        click.echo(f"({len(rows)} rows)", err=True)
+
+
+
 # ---------------------------------------------------------------- sparql / serve
 
 
@@ -386,9 +502,7 @@ def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: fl
         server.close()
 
 
-@main.group("query")
-def query_group() -> None:
-    """Query the built graph."""
+query_group = _subgroup("query", "Query the built graph.")  # shared with `kg query cypher` (neo4j section)
 
 
 @query_group.command("sparql")

@@ -234,6 +234,8 @@ def _write_conf(cfg: ServerConfig) -> Path:
         f"\n# written by kg neo4j start\n"
         f"server.bolt.listen_address=127.0.0.1:{cfg.bolt_port}\n"
         f"server.http.listen_address=127.0.0.1:{cfg.http_port}\n"
+        f"server.bolt.advertised_address=127.0.0.1:{cfg.bolt_port}\n"
+        f"server.http.advertised_address=127.0.0.1:{cfg.http_port}\n"
         f"server.memory.heap.initial_size=256m\n"
         f"server.memory.heap.max_size={cfg.heap}\n"
     )

@@ -230,6 +230,12 @@ class StoreWriter:
         except OSError as e:
             raise SinkError(f"cannot write graph {graph} into the RDF store at {self.path}: {e}") from e
 
+    def write_resolution(self, resolution) -> None:
+        """Replace the cross-document resolution links (:mod:`kg.resolve.rdf`)."""
+        from kg.resolve.rdf import to_rdf_graph
+
+        self.write_dataset(to_rdf_graph(resolution))
+
     def prune(self) -> list[str]:
         """Drop the named graphs this writer did not write (documents no longer in the build).
 

@@ -1,0 +1,504 @@
+"""Neo4j sink: extraction records → a property graph, idempotently.
+
+The graph mirrors the RDF one (``ontology/kg.ttl``):
+
+* nodes ``:Person``, ``:Organization``, ``:Location`` (all also ``:Entity``),
+  ``:Statement``, ``:Sentence``, ``:Document``, each unique on ``id`` (our
+  stable ids from :mod:`kg.ids`);
+* one typed relationship per asserted fact, ``(:Entity)-[:MET_WITH]->(:Entity)``
+  etc. (:data:`REL_TYPES`), whose ``id`` is the relation id. It carries its
+  qualifiers (``location``, ``date``, ``role`` …) and its evidence: ``sentence``
+  (the :Sentence id), ``doc``, the sentence's ``start``/``end``, the argument
+  offsets, ``extractor`` and ``confidence``;
+* ``(:Statement)-[:SAID_BY]->(:Entity)``, ``-[:ON_BEHALF_OF]->``,
+  ``-[:ADDRESSED_TO]->``, ``-[:MENTIONS]->``, ``-[:EVIDENCED_BY]->(:Sentence)``;
+  ``(:Sentence)-[:IN]->(:Document)``; ``(:Entity)-[:MENTIONED_IN]->(:Sentence)``.
+
+So every fact reaches its sentence in one hop (statements by ``EVIDENCED_BY``,
+relationships by their ``sentence`` property, an indexed lookup).
+
+Labels and relationship types come only from the fixed maps below, never from
+data; every value travels as a query parameter. Writes are ``UNWIND`` batches of
+``MERGE`` on ids, inside managed transactions that the driver retries on
+transient errors (deadlocks between concurrent loaders included); with the
+uniqueness constraints this makes loading idempotent and safe to run twice at
+once.
+
+:func:`to_neo4j_rows` is the pure converter; :class:`Neo4jSink` is the writer.
+
+>>> from kg.model import *
+>>> ev = Evidence("d1", 0, 0, 18, "Blinken met Rutte.", "kg.rules/0.1", (0, 7), (12, 17))
+>>> x = Extraction("d1", DocMeta(title="T"), 18, (Sentence(0, 0, 18, "Blinken met Rutte."),),
+...     (Entity("person/blinken", "Person", "Blinken"), Entity("person/rutte", "Person", "Rutte")),
+...     (Relation("d1/rel/1", "person/blinken", "metWith", "person/rutte", 0.8, ev, {"location": "Brussels"}),), ())
+>>> rows = to_neo4j_rows(x)
+>>> r = rows.relations["MET_WITH"][0]
+>>> (r["subject"], r["object"], r["props"]["location"], r["props"]["sentence"])
+('person/blinken', 'person/rutte', 'Brussels', 'd1/sent/0')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from kg.errors import InputError, ServiceError, SinkError
+from kg.ids import sentence_id
+from kg.model import Extraction
+
+log = logging.getLogger(__name__)
+
+#: Entity type → node label. The only labels entities ever get.
+LABELS: dict[str, str] = {"Person": "Person", "Organization": "Organization", "Location": "Location"}
+
+#: Ontology predicate → relationship type (UPPER_SNAKE of the local name).
+REL_TYPES: dict[str, str] = {
+    "metWith": "MET_WITH",
+    "worksFor": "WORKS_FOR",
+    "memberOf": "MEMBER_OF",
+    "locatedIn": "LOCATED_IN",
+    "basedIn": "BASED_IN",
+    "livesIn": "LIVES_IN",
+    "killed": "KILLED",
+}
+
+#: Statement → entity links, by the statement field they come from.
+STATEMENT_LINKS: dict[str, str] = {
+    "speaker": "SAID_BY",
+    "on_behalf_of": "ON_BEHALF_OF",
+    "addressee": "ADDRESSED_TO",
+    "mentions": "MENTIONS",
+}
+
+#: Every label that has a uniqueness constraint on ``id``.
+NODE_LABELS = ("Entity", *LABELS.values(), "Statement", "Sentence", "Document")
+
+#: Relationship properties that hold evidence; a qualifier with one of these
+#: names is stored as ``qualifier_<name>`` so it cannot overwrite evidence.
+RESERVED = frozenset({
+    "id", "predicate", "confidence", "extractor", "doc", "sentence", "start", "end",
+    "subject_start", "subject_end", "object_start", "object_end",
+})
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def constraint_statements() -> list[str]:
+    """``CREATE CONSTRAINT … IF NOT EXISTS`` for every node label and relationship type.
+
+    Built from the constant whitelists only (labels cannot be parameters).
+    """
+    out = [
+        f"CREATE CONSTRAINT kg_{lab.lower()}_id IF NOT EXISTS FOR (n:{lab}) REQUIRE n.id IS UNIQUE"
+        for lab in NODE_LABELS
+    ]
+    out += [
+        f"CREATE CONSTRAINT kg_{typ.lower()}_id IF NOT EXISTS FOR ()-[r:{typ}]-() REQUIRE r.id IS UNIQUE"
+        for typ in REL_TYPES.values()
+    ]
+    return out
+
+
+# ---------------------------------------------------------------- queries
+# All data is in $rows; only whitelisted labels/types are formatted in.
+
+Q_DOCUMENTS = "UNWIND $rows AS row MERGE (d:Document {id: row.id}) SET d += row.props"
+Q_SENTENCES = (
+    "UNWIND $rows AS row MERGE (d:Document {id: row.doc}) "
+    "MERGE (s:Sentence {id: row.id}) SET s += row.props MERGE (s)-[:IN]->(d)"
+)
+Q_ENTITIES = (
+    "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) SET e:{label}, e.name = row.name, "
+    "e.aliases = coalesce(e.aliases, []) + [a IN row.aliases WHERE NOT a IN coalesce(e.aliases, [])]"
+)
+Q_MENTIONED_IN = (
+    "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) MATCH (s:Sentence {id: row.sentence}) "
+    "MERGE (e)-[m:MENTIONED_IN {start: row.start, end: row.end}]->(s) SET m.text = row.text"
+)
+Q_RELATIONS = (
+    "UNWIND $rows AS row MATCH (a:Entity {id: row.subject}) MATCH (b:Entity {id: row.object}) "
+    "MERGE (a)-[r:{type} {id: row.id}]->(b) SET r += row.props"
+)
+Q_STATEMENTS = (
+    "UNWIND $rows AS row MATCH (s:Sentence {id: row.sentence}) "
+    "MERGE (st:Statement {id: row.id}) SET st += row.props "
+    "MERGE (st)-[e:EVIDENCED_BY]->(s) SET e.start = row.start, e.end = row.end"
+)
+Q_STATEMENT_LINKS = (
+    "UNWIND $rows AS row MATCH (st:Statement {id: row.statement}) MATCH (e:Entity {id: row.entity}) "
+    "MERGE (st)-[r:{type}]->(e) SET r += row.props"
+)
+
+
+@dataclass
+class Neo4jRows:
+    """Parameter rows for the write queries, grouped by query.
+
+    Rows from several extractions are merged with :meth:`extend` so that one
+    ``UNWIND`` carries many documents.
+    """
+
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+    entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    relations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    links: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def extend(self, other: "Neo4jRows") -> None:
+        self.documents += other.documents
+        self.sentences += other.sentences
+        self.mentions += other.mentions
+        self.statements += other.statements
+        for mine, theirs in ((self.entities, other.entities), (self.relations, other.relations),
+                             (self.links, other.links)):
+            for k, v in theirs.items():
+                mine.setdefault(k, []).extend(v)
+
+    def __len__(self) -> int:
+        return (len(self.documents) + len(self.sentences) + len(self.mentions) + len(self.statements)
+                + sum(map(len, self.entities.values())) + sum(map(len, self.relations.values()))
+                + sum(map(len, self.links.values())))
+
+    def queries(self) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+        """(name, cypher, rows) in dependency order: nodes before the edges that MATCH them."""
+        yield "documents", Q_DOCUMENTS, self.documents
+        yield "sentences", Q_SENTENCES, self.sentences
+        for label in sorted(self.entities):
+            yield f"entities:{label}", Q_ENTITIES.replace("{label}", LABELS[label]), self.entities[label]
+        yield "mentions", Q_MENTIONED_IN, self.mentions
+        for typ in sorted(self.relations):
+            yield f"relations:{typ}", Q_RELATIONS.replace("{type}", _checked_type(typ)), self.relations[typ]
+        yield "statements", Q_STATEMENTS, self.statements
+        for typ in sorted(self.links):
+            yield f"links:{typ}", Q_STATEMENT_LINKS.replace("{type}", _checked_type(typ)), self.links[typ]
+
+
+def _checked_type(typ: str) -> str:
+    if typ not in REL_TYPES.values() and typ not in STATEMENT_LINKS.values():
+        raise SinkError(f"relationship type {typ!r} is not in the whitelist; this is a bug in kg.sinks.neo4j_sink")
+    return typ
+
+
+def _clean(props: dict[str, Any]) -> dict[str, Any]:
+    """Drop None (Neo4j stores no nulls; ``SET +=`` would remove the key)."""
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _scalar(v: Any) -> Any:
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def _slice(ex: Extraction, sent_index: int, span: tuple[int, int] | None) -> str | None:
+    """The text of a document span, cut from its sentence (records carry no full text)."""
+    if span is None:
+        return None
+    for s in ex.sentences:
+        if s.index == sent_index and s.start <= span[0] <= span[1] <= s.end:
+            return s.text[span[0] - s.start: span[1] - s.start]
+    return None
+
+
+def to_neo4j_rows(ex: Extraction) -> Neo4jRows:
+    """Convert one extraction record into parameter rows (pure; no I/O).
+
+    Raises:
+        SinkError: an entity type or predicate outside the vocabulary, or a
+            fact that refers to an entity the record does not contain.
+    """
+    rows = Neo4jRows()
+    rows.documents.append({"id": ex.id, "props": _clean({
+        "title": ex.doc.title, "date": ex.doc.date, "author": ex.doc.author, "url": ex.doc.url,
+        "source": ex.doc.source, "text_length": ex.text_length})})
+    for s in ex.sentences:
+        rows.sentences.append({"id": sentence_id(ex.id, s.index), "doc": ex.id, "props": {
+            "doc": ex.id, "index": s.index, "start": s.start, "end": s.end, "text": s.text}})
+    known: set[str] = set()
+    for e in ex.entities:
+        if e.type not in LABELS:
+            raise SinkError(f"record {ex.id}: entity {e.id!r} has type {e.type!r}, not one of {sorted(LABELS)}; "
+                            "fix the extractor output")
+        known.add(e.id)
+        rows.entities.setdefault(e.type, []).append({"id": e.id, "name": e.name, "aliases": list(e.aliases)})
+        for m in e.mentions:
+            rows.mentions.append({"entity": e.id, "sentence": sentence_id(ex.id, m.sentence),
+                                  "start": m.start, "end": m.end, "text": m.text})
+
+    def need(ref: str, what: str) -> str:
+        if ref not in known:
+            raise SinkError(f"record {ex.id}: {what} refers to entity {ref!r}, which is not among the record's "
+                            "entities; fix the extractor output")
+        return ref
+
+    for r in ex.relations:
+        typ = REL_TYPES.get(r.predicate)
+        if typ is None:
+            raise SinkError(f"record {ex.id}: relation {r.id!r} has predicate {r.predicate!r}, not one of "
+                            f"{sorted(REL_TYPES)}; add it to the ontology and to REL_TYPES first")
+        ev = r.evidence
+        props: dict[str, Any] = {}
+        for k, v in r.qualifiers.items():
+            key = k if _KEY.match(k) and k not in RESERVED else "qualifier_" + re.sub(r"\W", "_", k)
+            props[key] = _scalar(v)
+        props.update({
+            "id": r.id, "predicate": r.predicate, "confidence": r.confidence, "extractor": ev.extractor,
+            "doc": ev.doc, "sentence": sentence_id(ev.doc, ev.sentence), "start": ev.start, "end": ev.end,
+        })
+        if ev.subject_span:
+            props["subject_start"], props["subject_end"] = ev.subject_span
+        if ev.object_span:
+            props["object_start"], props["object_end"] = ev.object_span
+        rows.relations.setdefault(typ, []).append({
+            "id": r.id, "subject": need(r.subject, f"relation {r.id!r}"),
+            "object": need(r.object, f"relation {r.id!r}"), "props": _clean(props)})
+
+    for st in ex.statements:
+        ev = st.evidence
+        speaker_text = _slice(ex, ev.sentence, st.speaker_span)
+        content = st.content.text
+        short = content if len(content) <= 60 else content[:57] + "…"
+        rows.statements.append({
+            "id": st.id, "sentence": sentence_id(ev.doc, ev.sentence), "start": ev.start, "end": ev.end,
+            "props": _clean({
+                "kind": st.kind, "cue": st.cue.text, "cue_start": st.cue.start, "cue_end": st.cue.end,
+                "content": content, "content_start": st.content.start, "content_end": st.content.end,
+                "content_spans": [x for span in st.content.spans for x in span],
+                "speaker_text": speaker_text,
+                "speaker_start": st.speaker_span[0] if st.speaker_span else None,
+                "speaker_end": st.speaker_span[1] if st.speaker_span else None,
+                "caption": f"{speaker_text or '?'} {st.cue.text}: {short}",
+                "quantities": [q.text for q in st.quantities],
+                "quantity_of": [q.of or "" for q in st.quantities],
+                "quantity_spans": [x for q in st.quantities for x in (q.start, q.end)],
+                "confidence": st.confidence, "extractor": ev.extractor, "doc": ev.doc,
+                "sentence": sentence_id(ev.doc, ev.sentence)}),
+        })
+        where = f"statement {st.id!r}"
+        if st.speaker:
+            props = _clean({"start": st.speaker_span[0] if st.speaker_span else None,
+                            "end": st.speaker_span[1] if st.speaker_span else None, "text": speaker_text})
+            rows.links.setdefault("SAID_BY", []).append(
+                {"statement": st.id, "entity": need(st.speaker, where), "props": props})
+        if st.on_behalf_of:
+            rows.links.setdefault("ON_BEHALF_OF", []).append(
+                {"statement": st.id, "entity": need(st.on_behalf_of, where), "props": {}})
+        if st.addressee:
+            rows.links.setdefault("ADDRESSED_TO", []).append(
+                {"statement": st.id, "entity": need(st.addressee, where), "props": {}})
+        for m in dict.fromkeys(st.mentions):
+            rows.links.setdefault("MENTIONS", []).append(
+                {"statement": st.id, "entity": need(m, where), "props": {}})
+    return rows
+
+
+# ---------------------------------------------------------------- writer
+
+
+@dataclass
+class LoadStats:
+    documents: int = 0
+    relations: int = 0
+    statements: int = 0
+    nodes_created: int = 0
+    relationships_created: int = 0
+    properties_set: int = 0
+    transactions: int = 0
+
+
+def connect(uri: str, user: str, password: str, database: str | None = None, *,
+            retry_time: float = 30.0, connection_timeout: float = 10.0):
+    """Open a driver and check that we can reach, log in to and use ``database``.
+
+    Raises:
+        ServiceError: with one line naming the URI/database and the fix.
+    """
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, ClientError, ConfigurationError, Neo4jError, ServiceUnavailable
+
+    try:
+        driver = GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=retry_time,
+                                      connection_timeout=connection_timeout)
+    except (ConfigurationError, ValueError) as e:
+        raise ServiceError(f"bad Neo4j URI {uri!r}: {e}; use e.g. bolt://127.0.0.1:7687 or neo4j+s://host") from e
+    try:
+        with driver.session(database=database) as s:
+            s.run("RETURN 1").consume()
+    except AuthError as e:
+        driver.close()
+        raise ServiceError(f"Neo4j at {uri} rejected user {user!r}: wrong user or password; "
+                           "pass --user/--password or set NEO4J_USER/NEO4J_PASSWORD") from e
+    except ServiceUnavailable as e:
+        driver.close()
+        raise ServiceError(f"cannot reach Neo4j at {uri} ({_one_line(e)}); start it with 'kg neo4j start' "
+                           "or pass --uri/NEO4J_URI") from e
+    except ClientError as e:
+        driver.close()
+        if e.code and "DatabaseNotFound" in e.code:
+            raise ServiceError(f"Neo4j at {uri} has no database {database!r}; pass an existing one with "
+                               "--database/NEO4J_DATABASE (Community has only 'neo4j')") from e
+        raise ServiceError(f"Neo4j at {uri} refused the connection check: {_one_line(e)}") from e
+    except (Neo4jError, OSError) as e:
+        driver.close()
+        raise ServiceError(f"Neo4j at {uri} failed the connection check: {_one_line(e)}") from e
+    return driver
+
+
+def _one_line(e: BaseException) -> str:
+    msg = getattr(e, "message", None) or str(e) or type(e).__name__
+    return " ".join(str(msg).split())[:300]
+
+
+class Neo4jSink:
+    """Writer: buffers rows from :meth:`write` and flushes them in ``UNWIND`` batches.
+
+    Args:
+        driver: a ``neo4j.Driver`` (see :func:`connect`); the sink closes it.
+        database: target database (None: the server default).
+        batch_rows: rows buffered before a flush; also the rows per transaction.
+    """
+
+    def __init__(self, driver, database: str | None = None, *, batch_rows: int = 20000, uri: str = "neo4j"):
+        self.driver = driver
+        self.database = database
+        self.batch_rows = batch_rows
+        self.uri = uri
+        self.stats = LoadStats()
+        self.where = ""  # set by the caller (file:line) for error messages
+        self._pending = Neo4jRows()
+        self._ensure_constraints()
+
+    # -- protocol -------------------------------------------------------
+    def write(self, extraction: Extraction) -> None:
+        rows = to_neo4j_rows(extraction)
+        self.stats.documents += 1
+        self.stats.relations += sum(map(len, rows.relations.values()))
+        self.stats.statements += len(rows.statements)
+        self._pending.extend(rows)
+        if len(self._pending) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, Neo4jRows()
+        for name, cypher, rows in pending.queries():
+            rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
+            for i in range(0, len(rows), self.batch_rows):
+                self._run(name, cypher, rows[i: i + self.batch_rows])
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.driver.close()
+
+    # -- internals ------------------------------------------------------
+    def _session(self):
+        return self.driver.session(database=self.database)
+
+    def _ensure_constraints(self) -> None:
+        from neo4j.exceptions import ClientError
+
+        existing = set(self._call(
+            lambda s: [r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name RETURN name")], "constraints"))
+        for stmt in constraint_statements():
+            if stmt.split()[2] in existing:  # CREATE CONSTRAINT <name> …
+                continue
+            try:
+                self._call(lambda s, q=stmt: s.run(q).consume(), "constraints")
+            except ServiceError as e:
+                cause = e.__cause__
+                # Two loaders racing on CREATE … IF NOT EXISTS: the other one won.
+                if isinstance(cause, ClientError) and cause.code and (
+                        "EquivalentSchemaRuleAlreadyExists" in cause.code or "AlreadyExists" in cause.code):
+                    continue
+                raise
+
+    def _run(self, name: str, cypher: str, rows: list[dict[str, Any]]) -> None:
+        def work(tx):
+            return tx.run(cypher, rows=rows).consume().counters
+
+        t0 = time.perf_counter()
+        counters = self._call(lambda s: s.execute_write(work), name)
+        log.debug("%s: %d rows in %.3fs", name, len(rows), time.perf_counter() - t0)
+        self.stats.transactions += 1
+        self.stats.nodes_created += counters.nodes_created
+        self.stats.relationships_created += counters.relationships_created
+        self.stats.properties_set += counters.properties_set
+
+    def _call(self, fn: Callable[[Any], Any], what: str) -> Any:
+        from neo4j.exceptions import Neo4jError, DriverError
+
+        try:
+            with self._session() as s:
+                return fn(s)
+        except (Neo4jError, DriverError, OSError) as e:
+            at = f" at {self.where}" if self.where else ""
+            raise ServiceError(
+                f"Neo4j at {self.uri} failed while writing {what}{at}: {_one_line(e)}. Batches are transactions "
+                "and loading is idempotent: once Neo4j is back, re-run the same load"
+            ) from e
+
+
+def _row_key(row: dict[str, Any]) -> tuple:
+    return tuple(str(row.get(k, "")) for k in ("id", "statement", "entity", "subject", "object", "start"))
+
+
+# ---------------------------------------------------------------- input
+
+
+def resolve_input(path: Path) -> Path:
+    """``out/`` → ``out/extractions.jsonl``; a file is used as it is."""
+    if path.is_dir():
+        cand = path / "extractions.jsonl"
+        if not cand.exists():
+            raise InputError(str(path), "no extractions.jsonl in this directory; run 'kg build … --out DIR' "
+                                        "or pass the JSONL file")
+        return cand
+    if not path.exists():
+        raise InputError(str(path), "no such file or directory")
+    return path
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, Extraction]]:
+    """Stream ``(line number, Extraction)`` from a JSON Lines file; memory stays flat."""
+    with path.open("r", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, Extraction.from_dict(json.loads(line))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise InputError(f"{path}:{lineno}", f"not an extraction record ({_one_line(e)}); "
+                                                     "produce it with 'kg extract' or 'kg build'") from e
+
+
+def load_file(path: Path, driver, database: str | None = None, *, batch_rows: int = 20000,
+              uri: str = "neo4j", progress: Callable[[int], None] | None = None) -> LoadStats:
+    """Stream an extraction file (or ``out/`` dir) into Neo4j; returns what was written.
+
+    ``progress`` is called with the number of bytes read so far.
+    """
+    path = resolve_input(path)
+    sink = Neo4jSink(driver, database, batch_rows=batch_rows, uri=uri)
+    t0 = time.perf_counter()
+    try:
+        for lineno, ex in iter_records(path):
+            sink.where = f"{path}:{lineno}"
+            try:
+                sink.write(ex)
+            except SinkError as e:
+                raise SinkError(f"{path}:{lineno}: {e}") from e
+            if progress is not None:
+                progress(lineno)
+        sink.where = f"{path} (last batch)"
+        sink.flush()
+    finally:
+        sink.driver.close()  # after a failure: no second attempt at the pending rows
+    log.info("loaded %s in %.1fs", path, time.perf_counter() - t0)
+    return sink.stats

@@ -1,0 +1,144 @@
+"""The real Neo4j Browser, in headless Chromium: connect, style with kg.grass, run "who met whom"."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from kg.serve.neo4j_cookbook import COOKBOOK
+from neo4j_helpers import ROOT, load_cli, write_jsonl
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.browser]
+
+GRASS = ROOT / "kg" / "static" / "neo4j" / "kg.grass"
+
+
+class _CORSHandler(SimpleHTTPRequestHandler):
+    """Serves kg.grass to the Browser (a cross-origin fetch, so it needs CORS)."""
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def grass_url():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_CORSHandler, directory=str(GRASS.parent)))
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    # "localhost" is on the Browser's default remote-content allowlist
+    yield f"http://localhost:{httpd.server_address[1]}/{GRASS.name}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    if not shutil.which("chromedriver") or not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        pytest.fail("chromium/chromedriver missing: run scripts/system-deps.sh")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="kg-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1400,950"):
+        opts.add_argument(a)
+    drv = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    drv.set_page_load_timeout(120)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait(fn, timeout=90, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            got = fn()
+            if got:
+                return got
+        except Exception as e:  # noqa: BLE001 — the DOM is still changing; retry until the deadline
+            last = e
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what} ({last})")
+
+
+def _run_in_editor(drv, text: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    editor = _wait(lambda: drv.find_element(By.CSS_SELECTOR, "#monaco-main-editor textarea, .monaco-editor textarea"),
+                   what="the Cypher editor")
+    drv.execute_script("arguments[0].focus()", editor)
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys(Keys.DELETE)
+    editor.send_keys(text)
+    time.sleep(0.3)
+    editor.send_keys(Keys.ENTER)
+
+
+def test_browser_shows_who_met_whom_graph(neo4j_server, seed_record, chrome, grass_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    with neo4j_server.driver() as d, d.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    assert load_cli(neo4j_server, write_jsonl(tmp_path / "facts.jsonl", [seed_record])).exit_code == 0
+
+    drv = chrome
+    drv.get(f"http://127.0.0.1:{neo4j_server.cfg.http_port}/browser/")
+    addr = _wait(lambda: drv.find_element(By.CSS_SELECTOR, "[data-testid=boltaddress]"), what="the connect form")
+    addr.clear()
+    addr.send_keys(f"bolt://127.0.0.1:{neo4j_server.cfg.bolt_port}")
+    user = drv.find_element(By.CSS_SELECTOR, "[data-testid=username]")
+    user.clear()
+    user.send_keys("neo4j")
+    drv.find_element(By.CSS_SELECTOR, "[data-testid=password]").send_keys(neo4j_server.password)
+    drv.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
+    body = lambda: drv.execute_script("return document.body.textContent")  # noqa: E731 (visible or not)
+    try:
+        _wait(lambda: "You are connected as user" in body() or "Connected to Neo4j" in body(),
+              what="the connection")
+        _run_in_editor(drv, f":style {grass_url}")
+        _wait(lambda: "node.Statement" in body(), what="the style frame")
+    except AssertionError:
+        drv.save_screenshot(str(tmp_path / "failure.png"))
+        raise
+
+    query = " ".join(COOKBOOK["who-met-whom-graph"].cypher.split())
+    _run_in_editor(drv, query)
+
+    def rendered():
+        nodes = drv.find_elements(By.CSS_SELECTOR, "svg g.node")
+        rels = drv.find_elements(By.CSS_SELECTOR, "svg g.relationship")
+        return (nodes, rels) if len(nodes) >= 3 and len(rels) >= 2 else None
+
+    nodes, rels = _wait(rendered, what="the result graph")
+    time.sleep(3)  # let the force layout settle before the picture
+    shot = tmp_path / "neo4j-browser.png"
+    drv.save_screenshot(str(shot))
+    img_dir = ROOT / "docs" / "img"
+    img_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, img_dir / "neo4j-browser.png")
+
+    captions = {t.text for t in drv.find_elements(By.CSS_SELECTOR, "svg g.node text") if t.text}
+    assert any("Blinken" in c for c in captions), captions
+    assert any("Rutte" in c for c in captions), captions
+    rel_text = {t.text for t in drv.find_elements(By.CSS_SELECTOR, "svg g.relationship text") if t.text}
+    assert "MET_WITH" in rel_text, rel_text
+    # kg.grass applied: Person nodes are drawn in its Person colour
+    fills = {c.get_attribute("fill").lower() for c in drv.find_elements(By.CSS_SELECTOR, "svg g.node circle.b-outline")}
+    assert "#4c8eda" in fills, fills
+    assert shot.stat().st_size > 20_000
