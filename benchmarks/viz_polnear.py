@@ -6,7 +6,7 @@ reports: page size, nodes/edges in the data, nodes shown and hidden, the time
 until the first layout is done, and the time a search takes to bring in and
 show a node. Medians over --repeat page loads.
 
-    python benchmarks/viz_polnear.py [--split train] [--limit N] [--out /tmp/kg-viz-bench]
+    python benchmarks/viz_polnear.py [--split train] [--limit N] [--out /tmp/kg-viz-bench] [--no-build]
 """
 
 from __future__ import annotations
@@ -78,15 +78,17 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES)
     ap.add_argument("--screenshot", type=Path, default=None)
+    ap.add_argument("--no-build", action="store_true", help="use the extractions.jsonl already in --out as is")
     args = ap.parse_args()
 
     args.out.mkdir(parents=True, exist_ok=True)
     records = args.out / "extractions.jsonl"
-    # build() resumes: documents already in extractions.jsonl are not extracted again.
-    src = corpus_jsonl(args.split, args.limit, args.out / f"polnear-{args.split}.jsonl")
-    t0 = time.perf_counter()
-    summary = build([src], args.out, outputs=[])
-    print(f"build: {summary.line()} (wall {time.perf_counter() - t0:.0f} s)")
+    if not args.no_build:
+        # build() resumes: documents already in extractions.jsonl are not extracted again.
+        src = corpus_jsonl(args.split, args.limit, args.out / f"polnear-{args.split}.jsonl")
+        t0 = time.perf_counter()
+        summary = build([src], args.out, outputs=[])
+        print(f"build: {summary.line()} (wall {time.perf_counter() - t0:.0f} s)")
     page = args.out / "graph.html"
     t0 = time.perf_counter()
     with HTMLWriter(page, max_nodes=args.max_nodes, title=f"PolNeAR {args.split}") as w:

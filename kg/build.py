@@ -32,6 +32,7 @@ from kg.ingest import DEFAULT_MAX_CHARS, read_documents
 from kg.model import Document, Extraction
 from kg.nlp import DEFAULT_MODEL, extract_many, load_model
 from kg.sinks import Sink
+from kg.manifest import MANIFEST, Manifest, content_hash, source_key
 from kg.sinks.jsonl_sink import JsonlWriter, completed_ids, iter_records
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class BuildSummary:
 
     documents: int = 0
     skipped: int = 0
+    changed: int = 0
+    retracted: int = 0
+    engine: str = "in-process"
     sentences: int = 0
     entities: int = 0
     relations: int = 0
@@ -86,20 +90,31 @@ class BuildSummary:
 
         >>> BuildSummary(documents=2, skipped=1, sentences=9, seconds=1.25).line()
         '2 documents (1 already done), 9 sentences, 0 entities, 0 relations, 0 statements, 0 errors in 1.2 s'
+        >>> BuildSummary(skipped=5, seconds=0.5).line()
+        '0 documents (5 already done), 0 sentences, 0 entities, 0 relations, 0 statements, 0 errors in 0.5 s; no NLP work (nothing new or changed)'
+        >>> BuildSummary(documents=1, skipped=4, changed=1, retracted=1, seconds=2).line().split("; ")[1]
+        '1 changed (re-extracted, old facts retracted), 1 retracted'
         """
         docs = f"{self.documents} document{'' if self.documents == 1 else 's'}"
         if self.skipped:
             docs += f" ({self.skipped} already done)"
-        return (
+        line = (
             f"{docs}, {self.sentences} sentences, {self.entities} entities, {self.relations} relations, "
             f"{self.statements} statements, {len(self.errors)} error{'' if len(self.errors) == 1 else 's'} "
             f"in {self.seconds:.1f} s"
         )
+        if self.documents == 0 and self.skipped and not self.retracted:
+            line += "; no NLP work (nothing new or changed)"
+        elif self.changed or self.retracted:
+            line += f"; {self.changed} changed (re-extracted, old facts retracted), {self.retracted} retracted"
+        return line
 
 
 class _Tally:
     def __init__(self) -> None:
         self.documents = self.skipped = self.sentences = self.entities = self.relations = self.statements = 0
+        self.changed = self.retracted = 0
+        self.engine = "in-process"
         self.errors: list[str] = []
 
     def add(self, ex: Extraction) -> None:
@@ -113,6 +128,9 @@ class _Tally:
         return BuildSummary(
             documents=self.documents,
             skipped=self.skipped,
+            changed=self.changed,
+            retracted=self.retracted,
+            engine=self.engine,
             sentences=self.sentences,
             entities=self.entities,
             relations=self.relations,
@@ -171,6 +189,9 @@ def write_outputs(
             for _, sink in sinks:
                 sink.write(resolved)
         for _, sink in sinks:
+            add_links = getattr(sink, "write_resolution", None)  # sinks that can say owl:sameAs
+            if add_links is not None:
+                add_links(resolution)
             sink.close()
         completed = True
     finally:
@@ -288,6 +309,57 @@ def _dedupe(
         yield doc
 
 
+@dataclass
+class _Pending:
+    """What the manifest needs about a document sent to extraction."""
+
+    hash: str
+    source: str | None
+    replaces: str | None  # the id this file had before its content changed
+
+
+def _plan(
+    documents: Iterable[Document],
+    tally: _Tally,
+    report: ErrorHandler,
+    manifest: Manifest,
+    model: str,
+    outputs: Sequence[str],
+    pending: dict[str, _Pending],
+) -> Iterator[Document]:
+    """Yield the documents that need NLP: new ones and changed ones (see :mod:`kg.manifest`).
+
+    Unchanged documents are skipped without NLP work; a moved file or a
+    record adopted from a build without a manifest only updates its manifest
+    entry. ``pending`` receives the hash and source of every yielded document.
+    """
+    sources = manifest.by_source()
+    for doc in _dedupe(documents, tally, report, set()):
+        hash_ = content_hash(doc, model)
+        source = source_key(doc)
+        entry = manifest.entries.get(doc.id)
+        previous = sources.get(source) if source else None
+        replaces = previous if previous is not None and previous != doc.id else None
+        if entry is not None and entry.get("hash") in (None, hash_):
+            tally.skipped += 1
+            if entry.get("hash") is None or (source and entry.get("source") != source):
+                # adopted from a build without a manifest, or the same text at a new path
+                manifest.add(doc.id, hash_, source or entry.get("source"), None,
+                             entry.get("outputs") or outputs, entry.get("counts") or {}, record=entry["record"])
+                if source:
+                    sources[source] = doc.id
+            if replaces is not None:  # this file now holds a text already built under another path
+                manifest.forget(replaces)
+                tally.retracted += 1
+            continue
+        if entry is not None or replaces is not None:
+            tally.changed += 1
+        pending[doc.id] = _Pending(hash_, source, replaces)
+        if source:
+            sources[source] = doc.id
+        yield doc
+
+
 def _reporter(tally: _Tally, on_error: ErrorHandler | None) -> ErrorHandler:
     def report(error: KGError) -> None:
         tally.errors.append(str(error))
@@ -331,6 +403,8 @@ def build(
     stdin: BinaryIO | None = None,
     aliases: str | os.PathLike[str] | None = None,
     wikidata: str | os.PathLike[str] | None = None,
+    processes: int = 1,
+    scheduler: str | None = None,
 ) -> BuildSummary:
     """Build ``out_dir`` from ``inputs``: extraction records plus graph files.
 
@@ -355,6 +429,9 @@ def build(
         aliases: a user corrections file for entity resolution (kept in the
             output directory and reused by later runs).
         wikidata: an offline Wikidata table (qid, label, aliases), kept likewise.
+        processes: NLP worker processes on this machine (:mod:`kg.workers`).
+        scheduler: a Dask scheduler address (``tcp://host:8786``): run the NLP
+            on that cluster instead (:mod:`kg.distributed`).
 
     Returns:
         the counts for the documents extracted in this run, the errors and the
@@ -370,6 +447,8 @@ def build(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} exists and is not a directory; pass a directory path")
+    if processes < 1:
+        raise ConfigError(f"--processes {processes}: give 1 or more worker processes")
     out.mkdir(parents=True, exist_ok=True)
     tally = _Tally()
     report = _reporter(tally, on_error)
@@ -378,17 +457,118 @@ def build(
     jsonl_path = out / EXTRACTIONS
     if fresh:
         jsonl_path.unlink(missing_ok=True)
-    done = completed_ids(jsonl_path)
+        (out / MANIFEST).unlink(missing_ok=True)
+    completed_ids(jsonl_path)  # drops a line torn by a kill; damage elsewhere is an error
+    manifest = Manifest.open(out)
+    manifest.reconcile(jsonl_path)  # exactly the records the manifest names
+    manifest.touch()
+    produced = ("jsonl", *(n for n in names if n != "jsonl"))
+    pending: dict[str, _Pending] = {}
     # Never read our own outputs back in (``kg build . --out out/``).
     documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin, exclude=(out,))
-    todo = _dedupe(documents, tally, report, set(done))
-    with JsonlWriter(jsonl_path, append=True) as jsonl:
-        for ex in _extract_lazily(todo, model, max_chars, batch_size):
-            jsonl.write(ex)
-            tally.add(ex)
-            if on_document is not None:
-                on_document(ex)
+    todo = _plan(documents, tally, report, manifest, model, produced, pending)
+    try:
+        with JsonlWriter(jsonl_path, append=True) as jsonl:
+            for ex in _engine(todo, tally, model=model, max_chars=max_chars, batch_size=batch_size,
+                              processes=processes, scheduler=scheduler):
+                line = ex.to_json()
+                jsonl.write_line(line)
+                job = pending.pop(ex.id)
+                counts = {"sentences": len(ex.sentences), "entities": len(ex.entities),
+                          "relations": len(ex.relations), "statements": len(ex.statements)}
+                manifest.add(ex.id, job.hash, job.source, line, produced, counts)
+                if job.replaces is not None:  # the file's old text: retract its facts
+                    manifest.forget(job.replaces)
+                    tally.retracted += 1
+                tally.add(ex)
+                if on_document is not None:
+                    on_document(ex)
+        # Changed documents left their old record behind: drop it (atomic rewrite).
+        manifest.reconcile(jsonl_path)
+    finally:
+        manifest.close()
     written = write_outputs(out, names, aliases=aliases, wikidata=wikidata)
+    return tally.summary(started, written)
+
+
+def _engine(
+    documents: Iterator[Document],
+    tally: _Tally,
+    *,
+    model: str,
+    max_chars: int,
+    batch_size: int,
+    processes: int,
+    scheduler: str | None,
+) -> Iterator[Extraction]:
+    """Pick where the NLP runs: here, on a local process pool, or on a Dask cluster.
+
+    Every engine yields the extractions in input order, so the output does not
+    depend on the engine. Nothing is started when there is nothing to extract.
+    """
+    first = next(documents, None)
+    if first is None:
+        return
+    documents = itertools.chain([first], documents)
+    if scheduler is not None:
+        from kg.distributed import dask_extract
+
+        tally.engine = f"dask {scheduler}"
+        yield from dask_extract(documents, scheduler, model=model, max_chars=max_chars, batch_size=batch_size)
+    elif processes > 1:
+        from kg.workers import pool_extract
+
+        tally.engine = f"{processes} processes"
+        yield from pool_extract(documents, processes=processes, model=model, max_chars=max_chars,
+                                batch_size=batch_size)
+    else:
+        yield from _extract_lazily(documents, model, max_chars, batch_size)
+
+
+def forget(
+    doc_ids: Sequence[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    outputs: Sequence[str] | None = None,
+) -> BuildSummary:
+    """Retract documents from a build: their record, their manifest entry and every graph output.
+
+    The manifest line is the commit point; the records are then removed from
+    ``extractions.jsonl`` (atomic rewrite) and the graph outputs regenerated,
+    which drops the documents' named graphs from the store (see
+    :func:`kg.sinks.store_sink.build_writer`). Neo4j is retracted separately
+    (:func:`kg.retract.retract_neo4j`, ``kg forget --neo4j-uri``).
+
+    Raises:
+        ConfigError: ``out_dir`` is not a build, or an id is not in it.
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    jsonl_path = out / EXTRACTIONS
+    if not jsonl_path.exists():
+        raise ConfigError(f"{out} holds no {EXTRACTIONS}; give the --out directory of a kg build")
+    completed_ids(jsonl_path)
+    manifest = Manifest.open(out)
+    manifest.reconcile(jsonl_path)
+    unknown = [d for d in doc_ids if d not in manifest.entries]
+    if unknown:
+        raise ConfigError(
+            f"document id {unknown[0]!r} is not in {out / MANIFEST}; "
+            "list the ids with `jq -r .id " + str(jsonl_path) + "`"
+        )
+    tally = _Tally()
+    produced: set[str] = set()
+    try:
+        for doc_id in doc_ids:
+            entry = manifest.forget(doc_id)
+            produced.update((entry or {}).get("outputs") or ())
+            tally.retracted += 1
+        manifest.reconcile(jsonl_path)
+    finally:
+        manifest.close()
+    if outputs is None:
+        outputs = [n for n in OUTPUTS if n in produced] or list(DEFAULT_OUTPUTS)
+    written = write_outputs(out, outputs)
     return tally.summary(started, written)
 
 

@@ -95,16 +95,21 @@ _model_option = click.option(
               help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
 @click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Offline Wikidata table (qid, label, aliases) to link entities; kept in OUT.")
+@click.option("--processes", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="NLP worker processes on this machine (one model each); output is the same as with 1.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the NLP on this Dask distributed scheduler's workers instead (see docs/scale.md).")
 def build_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
-    fresh: bool, aliases: str | None, wikidata: str | None,
+    fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
 
-    Writes OUT/extractions.jsonl (one record per document) and the graph files.
-    A re-run resumes: documents already in extractions.jsonl are not extracted
-    again. Bad inputs get one error line each; the rest is still built and the
-    exit code is 1.
+    Writes OUT/extractions.jsonl (one record per document), OUT/manifest.jsonl
+    and the graph files. Builds are incremental: unchanged documents are not
+    extracted again, changed ones are re-extracted and their old facts
+    retracted, and a killed build resumes. Bad inputs get one error line
+    each; the rest is still built and the exit code is 1.
     """
     from kg.build import OUTPUTS, build
     from kg.ingest import DEFAULT_MAX_CHARS
@@ -120,10 +125,12 @@ def build_cmd(
                 outputs=outputs,
                 max_chars=max_chars or DEFAULT_MAX_CHARS,
                 fresh=fresh,
-                on_error=_print_error,
+                on_error=lambda e: (_print_error(e), bar.update(1)),
                 on_document=lambda _ex: bar.update(1),
                 aliases=aliases,
                 wikidata=wikidata,
+                processes=processes,
+                scheduler=scheduler,
             )
     except KGError as e:
         fail(str(e))
@@ -131,6 +138,38 @@ def build_cmd(
     for path in summary.outputs:
         log.info("wrote %s", path)
     sys.exit(0 if summary.ok else 1)
+
+
+@main.command("forget")
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, exists=True),
+              help="Output directory of a kg build.")
+@click.option("--neo4j-uri", default=None, metavar="URI",
+              help="Also retract the documents from this Neo4j database (bolt://, neo4j+s://).")
+@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
+@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")
+@click.option("--neo4j-database", default=None, help="Neo4j database name (default: the server's default).")
+def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, neo4j_user: str,
+               neo4j_password: str | None, neo4j_database: str | None) -> None:
+    """Retract the documents DOC_IDS from OUT: their record, manifest entry and every graph output.
+
+    The graph files and the RDF store are regenerated without them; with
+    --neo4j-uri their sentences, statements, relationships and the entities
+    left without any mention are deleted from Neo4j too.
+    """
+    from kg.build import forget
+
+    try:
+        summary = forget(doc_ids, out_dir)
+        if neo4j_uri is not None:
+            from kg.retract import retract_neo4j_uri
+
+            removed = retract_neo4j_uri(doc_ids, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
+            click.echo(f"kg: neo4j: {removed}", err=True)
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg: forgot {summary.retracted} document{'' if summary.retracted == 1 else 's'} "
+               f"in {summary.seconds:.1f} s -> {out_dir}", err=True)
 
 
 @main.command("extract")
@@ -155,7 +194,7 @@ def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_cha
                 output,
                 model=model or DEFAULT_MODEL,
                 max_chars=max_chars or DEFAULT_MAX_CHARS,
-                on_error=_print_error,
+                on_error=lambda e: (_print_error(e), bar.update(1)),
                 on_document=lambda _ex: bar.update(1),
             )
     except KGError as e:
@@ -430,13 +469,15 @@ def query_cypher_cmd(query: str, uri: str, user: str, password: str, database: s
               help="Result rows (or triples) above which a query fails.")
 @click.option("--workers", default=None, type=click.IntRange(min=1),
               help="Query worker processes [default: CPU cores, at least 2].")
+@click.option("--cors-origin", default=None, metavar="ORIGIN",
+              help="Let this browser origin (e.g. a YASGUI page) read answers; off by default.")
 def serve_cmd(store: Path, host: str, port: int, allow_update: bool, timeout: float, max_rows: int,
-              workers: int | None) -> None:
+              workers: int | None, cors_origin: str | None) -> None:
     """Serve the RDF store over the SPARQL 1.1 Protocol, with a query page at /."""
     from kg.serve.server import ServeConfig, SparqlServer, default_workers, known_graphs
 
     config = ServeConfig(store=store, host=host, port=port, allow_update=allow_update, timeout=timeout,
-                         max_rows=max_rows, workers=workers or default_workers())
+                         max_rows=max_rows, workers=workers or default_workers(), cors_origin=cors_origin)
     try:
         server = SparqlServer(config)
     except KGError as e:

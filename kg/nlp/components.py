@@ -29,10 +29,11 @@ class EntityFixes:
 
     def __init__(self, nlp: Language):
         self.matcher = PhraseMatcher(nlp.vocab)
-        self.matcher.add("PLACE", list(nlp.tokenizer.pipe(entities.PLACES)))
+        self.matcher.add("GPE", list(nlp.tokenizer.pipe(entities.PLACES)))
+        self.matcher.add("ORG", list(nlp.tokenizer.pipe(entities.ORGS)))
 
     def __call__(self, doc: Doc) -> Doc:
-        places = [(s, e) for _, s, e in self.matcher(doc)]
+        places = [(s, e, doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
         doc.ents = entities.fix_entities(doc, places)
         return doc
 

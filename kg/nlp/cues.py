@@ -50,6 +50,7 @@ ADDRESSEE_VERBS = frozenset(
 INFINITIVE_SPEECH_VERBS = frozenset(
     """
     promise pledge vow threaten urge refuse decline offer propose demand
+    seek decide plan ask call
     """.split()
 )
 
@@ -62,7 +63,19 @@ NOMINAL_CONTENT_VERBS = frozenset(
     propose reject condemn criticize criticise praise endorse welcome express voice
     dismiss defend demand question dispute blame accuse recommend unveil outline
     describe cite disclose reveal stress emphasize emphasise highlight
+    discuss mention denounce note address
     """.split()
+)
+
+#: Speech verbs whose content is a prepositional object: "X referred to
+#: the attack", "X talked about her plans", "X pointed to the polls".
+PREPOSITIONAL_CONTENT = frozenset(
+    {
+        ("refer", "to"), ("talk", "about"), ("speak", "about"), ("speak", "of"), ("point", "to"),
+        ("comment", "on"), ("complain", "about"), ("warn", "about"), ("warn", "of"), ("ask", "about"),
+        ("write", "about"), ("boast", "about"), ("joke", "about"), ("call", "for"), ("argue", "for"),
+        ("testify", "about"), ("reflect", "on"), ("weigh", "in"),
+    }
 )
 
 #: Particles that are part of a phrasal cue: "pointed out", "spelled out".

@@ -30,6 +30,19 @@ PLACES = (
     "United States", "Lithuania", "Latvia", "Estonia", "Finland", "Sweden", "Norway", "Hungary", "Romania",
 )
 
+#: Case: well-known organisations the small model often misses or mislabels
+#: ("U.N. Secretary-General ..."). Applied like :data:`PLACES`, after the NER.
+ORGS = ("U.N.", "UN", "United Nations", "NATO", "EU", "European Union", "Pentagon", "FBI", "CIA", "IRS",
+        "Interpol", "World Bank", "IMF", "OSCE", "Red Cross")
+
+#: Case: ranks and titles the NER swallows into a preceding organisation
+#: ("[Coast Guard Lt]. Steve Hardy", "[Madison County Judge] William"): cut off
+#: the organisation's last word when a person follows.
+TRAILING_TITLES = frozenset({"lt", "lt.", "sgt", "sgt.", "col", "col.", "gen", "gen.", "capt", "capt.", "adm",
+                             "adm.", "cmdr", "cmdr.", "judge", "chairman", "chairwoman", "president",
+                             "secretary", "spokesman", "spokeswoman", "spokesperson", "director", "commissioner",
+                             "attorney", "officer", "sheriff", "mayor", "chief", "minister", "professor"})
+
 #: Case: capitalised job titles. Without them the NER tags "State" in
 #: "Secretary of State" as an ORG. TITLE spans are not entities; the role rules
 #: in :mod:`kg.nlp.relations` read them.
@@ -100,6 +113,17 @@ def is_section_label(span: Span) -> bool:
     )
 
 
+def is_dateline_place(span: Span) -> bool:
+    """An upper-case place opening a news dateline: "DAYTON , Ohio ( AP )", "BLYTHE, Calif."."""
+    doc = span.doc
+    if span.start != span.sent.start and not _line_start(doc, span.start):
+        return False
+    if not all(t.is_upper or not t.is_alpha for t in span):
+        return False
+    nxt = span.end
+    return nxt + 1 < len(doc) and doc[nxt].text == "," and doc[nxt + 1].ent_type_ in ("GPE", "LOC")
+
+
 def norp_is_body(span: Span) -> bool:
     """NORP that names a body of people ("the Democrats", "Republicans"), not an adjective ("North Korean troops")."""
     root = span.root
@@ -146,17 +170,20 @@ def _person_names(spans: list[Span]) -> set[str]:
     return names
 
 
-def fix_entities(doc: Doc, places: list[tuple[int, int]] = ()) -> list[Span]:
+def fix_entities(doc: Doc, places: list[tuple[int, int, str]] = ()) -> list[Span]:
     """Return corrected entity spans for ``doc`` (the NER's output plus rules).
 
-    In order: split at line breaks; trim determiners and possessives; drop
-    section labels and anaphoric definite descriptions; relabel a name the
-    document elsewhere uses for a person as PERSON ("Blinken" tagged GPE);
-    extend persons over a preceding honorific; label gazetteer places.
+    In order: split at line breaks; trim determiners and possessives; cut an
+    unclosed bracket and a rank swallowed before a person; drop section labels
+    and anaphoric definite descriptions; add unlabelled gazetteer matches;
+    relabel a name the document elsewhere uses for a person as PERSON
+    ("Blinken" tagged GPE), gazetteer names and upper-case dateline places;
+    extend persons over a preceding honorific.
 
     Args:
         doc: the Doc with the NER's entities.
-        places: token ranges of :data:`PLACES` matches (a PhraseMatcher's output).
+        places: ``(start, end, label)`` token ranges of :data:`PLACES` (GPE) and
+            :data:`ORGS` (ORG) matches (a PhraseMatcher's output).
     """
     spans: list[Span] = []
     for ent in doc.ents:
@@ -164,6 +191,15 @@ def fix_entities(doc: Doc, places: list[tuple[int, int]] = ()) -> list[Span]:
             s, e = trim(doc, s, e)
             if e <= s:
                 continue
+            opened = [k for k in range(s, e) if doc[k].text == "("]
+            if opened and not any(doc[k].text == ")" for k in range(opened[0], e)):
+                e = opened[0]  # "Conference on ... in Europe ( CSCE": cut at the unclosed bracket
+                s, e = trim(doc, s, e)
+                if e <= s:
+                    continue
+            while ent.label_ == "ORG" and e - s > 1 and doc[e - 1].lower_ in TRAILING_TITLES \
+                    and e < len(doc) and (doc[e].ent_type_ == "PERSON" or doc[e].text == "."):
+                e -= 1
             span = Span(doc, s, e, label=ent.label_)
             if is_section_label(span):
                 continue
@@ -175,9 +211,10 @@ def fix_entities(doc: Doc, places: list[tuple[int, int]] = ()) -> list[Span]:
                     continue
             spans.append(span)
     covered = {i for sp in spans for i in range(sp.start, sp.end)}
-    for s, e in places:
+    for s, e, label in places:
         if not covered.intersection(range(s, e)):
-            spans.append(Span(doc, s, e, label="GPE"))
+            spans.append(Span(doc, s, e, label=label))
+            covered.update(range(s, e))
     persons = _person_names(spans)
     out: list[Span] = []
     taken: set[int] = set()
@@ -188,6 +225,10 @@ def fix_entities(doc: Doc, places: list[tuple[int, int]] = ()) -> list[Span]:
         if label in ("GPE", "LOC", "ORG", "NORP", "FAC") and span.text in persons and span.text not in PLACES:
             label = "PERSON"
         elif label != "GPE" and span.text in PLACES:
+            label = "GPE"
+        elif label != "ORG" and span.text in ORGS:
+            label = "ORG"
+        elif label == "ORG" and is_dateline_place(span):
             label = "GPE"
         start = span.start
         if label == "PERSON":

@@ -21,13 +21,10 @@ from kg.model import (
     content_text,
 )
 from kg.nlp import canon, coref, relations, sentences as sentence_rules, statements as statement_rules
-from kg.nlp.entities import entity_type
+from kg.nlp.entities import LABEL_TYPES, entity_type  # noqa: F401  (LABEL_TYPES re-exported for callers)
 
 #: Name and version written into every fact's ``evidence.extractor``.
 EXTRACTOR = f"kg.rules/{__version__}"
-
-#: Kept for callers that imported it from here (see :data:`kg.nlp.entities.LABEL_TYPES`).
-from kg.nlp.entities import LABEL_TYPES  # noqa: E402,F401
 
 
 def extract(document: Document, nlp: Language) -> Extraction:
@@ -45,7 +42,11 @@ def extract_many(
 
 
 class Linker:
-    """Per-document state: sentences, entities, lookups from spans to entities."""
+    """Per-document state: sentences, canonical entities, and lookups from spans to entities.
+
+    Built once per parsed Doc; the relation and statement assembly use it to
+    turn token/char spans into entity ids and sentence evidence.
+    """
 
     def __init__(self, document: Document, doc: Doc):
         self.document = document
@@ -144,11 +145,39 @@ class Linker:
         return None
 
 
-def _relations(a: Linker) -> tuple[Relation, ...]:
+    def description_entity(self, start: int, end: int, rels: tuple[Relation, ...]) -> str | None:
+        """Resolve a role description ("the spokesman", "the minister") to the person holding that role.
+
+        The antecedent is the person with a ``worksFor`` role containing the
+        description's head word whose latest mention before ``start`` is nearest.
+        Descriptions that name an entity themselves are linked by :meth:`entity_in`.
+        """
+        words = self.doc.text[start:end].lower().split()
+        if not words or words[0] not in ("the", "a", "an", "this", "that") or len(words) > 4:
+            return None
+        head = words[-1]
+        if head not in relations.ROLE_HEADS:
+            return None
+        best: tuple[int, str] | None = None
+        for r in rels:
+            if r.predicate != "worksFor" or head not in r.qualifiers.get("role", "").lower().split():
+                continue
+            before = [m.start for e in self.entities if e.id == r.subject for m in e.mentions if m.end <= start]
+            if before and (best is None or max(before) > best[0]):
+                best = (max(before), r.subject)
+        return best[1] if best else None
+
+
+def assemble_relations(a: Linker) -> tuple[Relation, ...]:
+    """Link the relation rules' candidates to entities and give each its evidence.
+
+    A candidate whose argument is not a kept entity (e.g. inside a skip range) is dropped;
+    a pronoun subject keeps its own span as ``subject_span`` and links through its antecedent.
+    """
     doc = a.doc
     out: dict[str, Relation] = {}
     for cand in relations.find_relations(doc, a.spans, resolve=a.resolve_token):
-        subj_ent = a.entity_of.get(cand.subject)
+        subj_ent = a.entity_of.get(cand.subject_ref or cand.subject)
         obj_ent = a.entity_of.get(cand.object)
         if subj_ent is None or obj_ent is None or subj_ent == obj_ent:
             continue
@@ -196,7 +225,14 @@ def _quantities(cand, text: str) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
-def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
+def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
+    """Turn :func:`kg.nlp.statements.find_statements` candidates into statements.
+
+    The speaker span links to the entity it names, else through pronoun or
+    role-description coreference; ``on_behalf_of`` is the organisation a
+    spokes-role speaker works for (from ``rels``); ``mentions`` are the entities
+    named inside the content.
+    """
     text = a.doc.text
     speaks_for = _speaks_for(rels)
     out: dict[str, Statement] = {}
@@ -207,7 +243,8 @@ def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
         speaker = None
         if cand.speaker_span is not None:
             s, e = cand.speaker_span
-            speaker = a.entity_in(s, e, ("Person", "Organization")) or a.pronoun_entity(s, e)
+            speaker = (a.entity_in(s, e, ("Person", "Organization")) or a.pronoun_entity(s, e)
+                       or a.description_entity(s, e, rels))
         addressee = None
         if cand.addressee_span is not None:
             addressee = a.entity_in(*cand.addressee_span)
@@ -235,7 +272,7 @@ def _statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statement, ...]:
 def from_doc(document: Document, sdoc: Doc) -> Extraction:
     """Assemble the extraction record from a parsed Doc."""
     a = Linker(document, sdoc)
-    rels = _relations(a)
+    rels = assemble_relations(a)
     return Extraction(
         id=document.id,
         doc=document.meta,
@@ -243,5 +280,5 @@ def from_doc(document: Document, sdoc: Doc) -> Extraction:
         sentences=a.sentences,
         entities=a.entities,
         relations=rels,
-        statements=_statements(a, rels),
+        statements=assemble_statements(a, rels),
     )

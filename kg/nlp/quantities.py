@@ -46,7 +46,9 @@ def find_quantities(doc: Doc, spans: tuple[tuple[int, int], ...]) -> tuple[Quant
         if ent.label_ == "CARDINAL" and _is_part_of_name_or_date(ent):
             continue
         amounts[ent.start] = (ent.start, ent.end)
-    for tok in doc:
+    # Only tokens inside the spans can start a kept amount (see the filter
+    # below), so scan those rather than the whole document for each statement.
+    for tok in _tokens_in(doc, spans):
         if tok.like_num and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ in ("%", "percent"):
             if not any(s <= tok.i < e for s, e in amounts.values()):
                 amounts[tok.i] = (tok.i, tok.i + 1)
@@ -59,6 +61,19 @@ def find_quantities(doc: Doc, spans: tuple[tuple[int, int], ...]) -> tuple[Quant
             continue
         out.append((cs, ce, _counted(doc[s:e])))
     return tuple(out)
+
+
+def _tokens_in(doc: Doc, spans: tuple[tuple[int, int], ...]):
+    """The tokens overlapping the character ``spans``, each once, in document order."""
+    seen: set[int] = set()
+    for a, b in sorted(spans):
+        span = doc.char_span(a, b, alignment_mode="expand")
+        if span is None:
+            continue
+        for tok in span:
+            if tok.i not in seen:
+                seen.add(tok.i)
+                yield tok
 
 
 def _is_part_of_name_or_date(ent: Span) -> bool:

@@ -43,7 +43,15 @@ ROLE_HEADS = frozenset({
     "newsman", "newswoman", "prosecutor", "judge", "agent", "sergeant", "captain", "colonel", "lieutenant",
     "inspector", "superintendent", "dean", "provost", "rector", "vice", "partner", "associate", "historian",
     "lt.", "sgt.", "col.", "gen.", "capt.", "adm.", "sen.", "rep.", "gov.", "cmdr.", "supt.", "newsman",
+    "lt", "sgt", "col", "gen", "capt", "adm", "sen", "rep", "gov", "cmdr", "sheriff",
 })
+
+#: Offices held abroad: their holder does not live in the state they serve.
+POSTED_ABROAD = frozenset({"ambassador", "envoy", "consul", "attache", "attaché", "emissary"})
+
+#: Words that say where a person is from ("Modesto native George Lucas",
+#: "George Lucas, a Modesto native", "Ohio resident X"): livesIn.
+RESIDENCE_WORDS = frozenset({"native", "natives", "resident", "residents", "citizen", "citizens", "homeowner"})
 
 #: Offices of a state: with a place as employer ("US Secretary of State X",
 #: "Quebec Premier X") they give worksFor the state. Other titles after a
@@ -77,6 +85,8 @@ MEMBER_HEADS = frozenset({"member", "members"})
 MEET_VERBS = frozenset({"meet", "talk", "confer"})
 #: Nouns of meeting ("during a meeting with X").
 MEET_NOUNS = frozenset({"meeting", "talks", "talk", "summit", "encounter", "call", "conversation"})
+#: Support verbs of a meeting noun ("held talks with", "had a meeting with").
+SUPPORT_VERBS = frozenset({"hold", "have", "conduct", "attend", "host"})
 #: Governing words that make a meeting planned, not past ("is scheduled to meet").
 MODALITY = {"schedule": "scheduled", "expect": "expected", "due": "scheduled", "plan": "planned",
             "set": "scheduled", "will": "planned", "intend": "planned", "hope": "planned"}
@@ -107,6 +117,9 @@ class RelationCandidate:
     confidence: float
     rule: str
     qualifiers: dict[str, str] = field(default_factory=dict)
+    #: For a pronoun subject ("He met …"): the antecedent mention naming the
+    #: entity; ``subject`` stays the pronoun, the words in this sentence.
+    subject_ref: tuple[int, int] | None = None
 
     def __hash__(self) -> int:
         return hash((self.subject, self.predicate, self.object))
@@ -167,6 +180,9 @@ def _title_before(doc: Doc, person: Span, idx: _Index) -> tuple[int, int] | None
     while k >= 0 and start - k <= 6:
         tok = doc[k]
         e = idx.at(k)
+        if tok.text == "." and k > 0 and doc[k - 1].is_title and len(doc[k - 1]) <= 4 and idx.at(k - 1) is None:
+            k -= 1  # the tokenizer split an abbreviated rank: "Lt" "."
+            continue
         if tok.ent_type_ == "TITLE" or (e is None and (tok.lower_ in ROLE_HEADS or tok.lower_ in ROLE_MODIFIERS
                                                        or (tok.pos_ == "NOUN" and tok.is_alpha)
                                                        or (tok.pos_ == "ADJ" and tok.is_lower))):
@@ -175,7 +191,8 @@ def _title_before(doc: Doc, person: Span, idx: _Index) -> tuple[int, int] | None
         break
     lo, hi = k + 1, start
     words = [t.lower_ for t in doc[lo:hi]] + [t.lower_ for t in doc[start:inner]]
-    if not any(w in ROLE_HEADS for w in words) and not any(t.ent_type_ == "TITLE" for t in doc[lo:hi]):
+    if not any(w in ROLE_HEADS or w in RESIDENCE_WORDS for w in words) \
+            and not any(t.ent_type_ == "TITLE" for t in doc[lo:hi]):
         return None
     if hi == lo:
         return (start, inner) if inner > start else None
@@ -199,17 +216,37 @@ def works_for(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                 role = doc[title[0]:title[1]].text if title[1] > title[0] else ""
                 quals = {"role": role} if role else {}
                 words = {t.lower_ for t in doc[title[0]:title[1]]}
-                if entity_type(org) == "Location" and not words & STATE_OFFICES:
+                if words & RESIDENCE_WORDS:
+                    if entity_type(org) == "Location":
+                        yield RelationCandidate(_rng(person), "livesIn", _rng(org), CONF["title"], "place-native")
+                elif entity_type(org) == "Location" and not words & STATE_OFFICES:
                     yield RelationCandidate(_rng(person), "livesIn", _rng(org), CONF["title"], "place-title")
                 else:
                     yield RelationCandidate(_rng(person), "worksFor", _rng(org), CONF["title"], "title", quals)
+                    if entity_type(org) == "Location" and not words & POSTED_ABROAD:
+                        # an official of a state lives in it ("North Carolina Gov. Jim Martin")
+                        yield RelationCandidate(_rng(person), "livesIn", _rng(org), CONF["prep"], "office-place")
                 continue
+        elif person.start >= 2 and doc[person.start - 1].text in ("'s", "’s"):
+            # "Ohio 's Richard Celeste": a place's person is its resident
+            loc = idx.of_type(person.start - 2, "Location")
+            if loc is not None and loc.end == person.start - 1:
+                yield RelationCandidate(_rng(person), "livesIn", _rng(loc), CONF["prep"], "place-possessive")
         # Apposition: "X, a spokesman for Y" / "X, the Y spokesman" / "X, a member of Y"
         root = person.root
         for app in root.children:
             if app.dep_ != "appos" or app.i < person.end:
                 continue
             lemma = app.lower_
+            if lemma in RESIDENCE_WORDS:  # "George Lucas, a Modesto native"
+                for c in app.children:
+                    loc = idx.in_phrase(c, "Location") if c.dep_ in ("compound", "amod", "poss", "nmod") else None
+                    if loc is None and c.dep_ == "prep" and c.lower_ == "of":
+                        loc = _pobj_entity(c, idx, "Location")
+                    if loc is not None:
+                        yield RelationCandidate(_rng(person), "livesIn", _rng(loc), CONF["appos"], "appos-native")
+                        break
+                continue
             if lemma not in ROLE_HEADS and lemma not in MEMBER_HEADS:
                 continue
             pred = "memberOf" if lemma in MEMBER_HEADS else "worksFor"
@@ -222,8 +259,6 @@ def works_for(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                     for p in c.children:
                         if p.dep_ == "pobj":
                             org = idx.in_phrase(p, "Organization")
-                            if org is None and c.lower_ != "in" and pred == "worksFor":
-                                org = None
                 elif c.dep_ in ("compound", "poss", "nmod"):
                     org = idx.in_phrase(c, "Organization") or org
                 if org is not None:
@@ -316,9 +351,12 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
                 objs = _with_objects(tok, idx)
                 heads = [tok]
                 rule = "verb"
-            elif tok.pos_ == "NOUN" and tok.lower_ in MEET_NOUNS and tok.dep_ == "pobj":
-                # "During a meeting with X in Y, Z warned": subject of the verb the phrase modifies.
-                verb = tok.head.head
+            elif tok.pos_ == "NOUN" and tok.lower_ in MEET_NOUNS and tok.dep_ in ("pobj", "dobj"):
+                # "During a meeting with X in Y, Z warned": subject of the verb the phrase modifies;
+                # "Z held talks with X": subject of the support verb.
+                verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+                if tok.dep_ == "dobj" and verb.lemma_ not in SUPPORT_VERBS:
+                    continue
                 if verb.pos_ not in ("VERB", "AUX"):
                     continue
                 subj = _subject_of(verb)
@@ -327,11 +365,29 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
                 rule = "noun"
             else:
                 continue
+            if subj is not None and not objs and rule == "verb":
+                # "Blinken and Rutte met in Brussels": conjoined subjects met each other
+                parties = [e for e in (idx.in_phrase(t, "Person", "Organization") for t in [subj] + list(subj.conjuncts))
+                           if e is not None]
+                if len(parties) >= 2:
+                    quals = _place_and_date(doc, [tok], idx, sent)
+                    mod = _modality(tok)
+                    if mod:
+                        quals["modality"] = mod
+                    first = parties[0]
+                    for other in parties[1:]:
+                        if other != first:
+                            yield RelationCandidate(_rng(first), "metWith", _rng(other), CONF["verb"], "meet-conj",
+                                                    dict(quals))
+                continue
             if subj is None or not objs:
                 continue
             s_ent = idx.in_phrase(subj, "Person", "Organization")
+            ref = None
             if s_ent is None and resolve is not None:
-                s_ent = resolve(subj)
+                ref = resolve(subj)
+                if ref is not None:
+                    s_ent = subj.doc[subj.i:subj.i + 1]
             if s_ent is None:
                 continue
             quals = _place_and_date(doc, heads + [o.root for o in objs], idx, sent)
@@ -341,7 +397,8 @@ def met_with(doc: Doc, idx: _Index, resolve=None) -> Iterator[RelationCandidate]
             for o in objs:
                 if o == s_ent:
                     continue
-                yield RelationCandidate(_rng(s_ent), "metWith", _rng(o), CONF[rule], "meet-" + rule, dict(quals))
+                yield RelationCandidate(_rng(s_ent), "metWith", _rng(o), CONF[rule], "meet-" + rule, dict(quals),
+                                        subject_ref=_rng(ref) if ref is not None else None)
 
 
 # --- killed ---------------------------------------------------------------------
@@ -351,6 +408,32 @@ def _antecedent(tok: Token) -> Token:
     if tok.lower_ in ("who", "that", "which") and tok.head.dep_ == "relcl":
         return tok.head.head
     return tok
+
+
+#: Dependencies climbed from a gerund to the clause that names its agent
+#: ("X, convicted of killing Y"; "found X guilty of murdering Y"; "shot and killed").
+_AGENT_CLIMB = frozenset({"pcomp", "pobj", "prep", "conj", "xcomp", "advcl", "acomp", "oprd", "ccomp"})
+
+
+def _implicit_agent(verb: Token) -> list[Token]:
+    """Agent of a subjectless kill verb: the subject (or modified noun) of a governing clause."""
+    v = verb
+    for _ in range(5):
+        if v.dep_ in ("acl", "appos") and v.head is not v:
+            return [v.head]
+        subj = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and c is not verb]
+        if subj and v is not verb:
+            return [_antecedent(subj[0])]
+        if v.dep_ not in _AGENT_CLIMB or v.head is v:
+            break
+        # "found Jack Ruby guilty of murdering X": the object of "found" is the agent
+        if v.dep_ in ("oprd", "acomp") or (v.dep_ == "prep" and v.head.dep_ in ("oprd", "acomp")):
+            host = v.head if v.dep_ in ("oprd", "acomp") else v.head.head
+            obj = [c for c in host.children if c.dep_ in ("dobj", "nsubj", "nsubjpass")]
+            if obj:
+                return [_antecedent(obj[0])]
+        v = v.head
+    return []
 
 
 def killed(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
@@ -367,6 +450,8 @@ def killed(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                     killers += [p for p in c.children if p.dep_ == "pobj"]
             if tok.dep_ == "acl" and not victims:  # "Kennedy, killed by Oswald"
                 victims.append(tok.head)
+            if not killers and victims and (tok.tag_ == "VBG" or tok.dep_ == "conj"):
+                killers = _implicit_agent(tok)
             for k in killers:
                 for v in victims:
                     for kk in [k] + list(k.conjuncts):
@@ -429,6 +514,23 @@ def places(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
             loc = idx.of_type(nxt + 1, "Location")
             if loc is not None and loc.start == nxt + 1 and etype == "Location" and not _in_list(doc, loc, idx):
                 yield RelationCandidate(_rng(ent), "locatedIn", _rng(loc), CONF["comma"], "comma")
+        # Surface "X in (the) (northeast) Location": the parser often attaches "in" to the verb.
+        k = nxt
+        if k < len(doc) and doc[k].lower_ == "in" and etype in ("Location", "Organization"):
+            k += 1
+            while k < len(doc) and k - nxt <= 3 and (doc[k].lower_ == "the" or doc[k].pos_ == "ADJ") \
+                    and idx.at(k) is None:
+                k += 1
+            loc = idx.of_type(k, "Location")
+            if loc is not None and loc.start == k:
+                pred = "locatedIn" if etype == "Location" else "basedIn"
+                yield RelationCandidate(_rng(ent), pred, _rng(loc), CONF["prep"], "surface-in")
+        # "Norman Vaughan, 83, of Trapper Creek": person, age, of place
+        if etype == "Person" and nxt + 4 < len(doc) and doc[nxt].text == "," and doc[nxt + 1].like_num \
+                and doc[nxt + 2].text == "," and doc[nxt + 3].lower_ in ("of", "from"):
+            loc = idx.of_type(nxt + 4, "Location")
+            if loc is not None and loc.start == nxt + 4:
+                yield RelationCandidate(_rng(ent), "livesIn", _rng(loc), CONF["prep"], "person-age-of")
         # "X of/in Location" (prep attached to the entity's head)
         root = ent.root
         for c in root.children:
@@ -460,6 +562,10 @@ def places(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
             loc = idx.of_type(k, "Location")
             if loc is not None and loc.end in (k + 1,) and doc[loc.end].text in ("'s", "’s", "-"):
                 yield RelationCandidate(_rng(ent), "basedIn", _rng(loc), CONF["noun"], "org-modifier")
+            # "Tokyo YOMIURI SHIMBUN", "Sarajevo Radio Bosnia-Herzegovina Network": place name right before the name
+            loc = idx.of_type(ent.start - 1, "Location")
+            if loc is not None and loc.end == ent.start:
+                yield RelationCandidate(_rng(ent), "basedIn", _rng(loc), CONF["prep"], "place-org")
     # verbs: "X lives in Y", "X was born in Y"; "X, based in Y"
     for tok in doc:
         if tok.pos_ in ("VERB", "AUX") and tok.lemma_ in LIVE_VERBS:
@@ -485,6 +591,25 @@ def places(doc: Doc, idx: _Index) -> Iterator[RelationCandidate]:
                         yield RelationCandidate(_rng(org), "basedIn", _rng(loc), CONF["verb"], "based-verb")
 
 
+#: Predicates whose place object also holds for the larger place named right
+#: after it: "Becton Dickinson Co. of Franklin Lakes, N.J." is based in N.J. too.
+#: (livesIn is left out: on CoNLL04 train widening it added 25 facts, 1 correct.)
+WIDENING = frozenset({"basedIn", "locatedIn"})
+
+
+def _widen(doc: Doc, idx: _Index, cands: list[RelationCandidate]) -> Iterator[RelationCandidate]:
+    """(X, p, L1) and "L1 , L2" give (X, p, L2) at lower confidence."""
+    for c in cands:
+        if c.predicate not in WIDENING:
+            continue
+        end = c.object[1]
+        if end + 1 < len(doc) and doc[end].text == ",":
+            loc = idx.of_type(end + 1, "Location")
+            if loc is not None and loc.start == end + 1 and _rng(loc) != c.subject and not _in_list(doc, loc, idx):
+                yield RelationCandidate(c.subject, c.predicate, _rng(loc), round(c.confidence * 0.9, 3),
+                                        c.rule + "+widen", dict(c.qualifiers))
+
+
 def find_relations(doc: Doc, ents: list[Span], resolve=None) -> list[RelationCandidate]:
     """All relation candidates in ``doc`` over ``ents``, deduplicated, in document order.
 
@@ -495,11 +620,14 @@ def find_relations(doc: Doc, ents: list[Span], resolve=None) -> list[RelationCan
     """
     idx = _Index(ents)
     seen: dict[tuple, RelationCandidate] = {}
+    found: list[RelationCandidate] = []
     for rule in (works_for(doc, idx), met_with(doc, idx, resolve), killed(doc, idx), places(doc, idx)):
-        for cand in rule:
-            key = (cand.subject, cand.predicate, cand.object)
-            if cand.subject == cand.object:
-                continue
-            if key not in seen or seen[key].confidence < cand.confidence:
-                seen[key] = cand
+        found.extend(rule)
+    found.extend(list(_widen(doc, idx, found)))
+    for cand in found:
+        key = (cand.subject, cand.predicate, cand.object)
+        if cand.subject == cand.object:
+            continue
+        if key not in seen or seen[key].confidence < cand.confidence:
+            seen[key] = cand
     return sorted(seen.values(), key=lambda c: (c.subject, c.object, c.predicate))

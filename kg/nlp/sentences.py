@@ -28,28 +28,51 @@ def _is_break(token) -> bool:
     return token.is_space and "\n" in token.text
 
 
-def line_starts(doc: Doc) -> list[int]:
-    """Indices of tokens that open a new line (after a newline token).
+#: Tokens that end a sentence; a line ending in one of them is never a wrapped line.
+SENTENCE_FINAL = frozenset({".", "!", "?", ":", '"', "”", "’", "'", ")"})
 
-    The first token of the document is not listed: it always starts a sentence.
+
+def _wrapped(doc: Doc, i: int) -> bool:
+    r"""A hard-wrapped continuation: one line break, the line before does not end a
+    sentence and the new line starts lower-case ("… said the\nminister")."""
+    brk = doc[i - 1]
+    if brk.text.count("\n") != 1 or not doc[i].is_lower:
+        return False
+    k = i - 2
+    while k >= 0 and doc[k].is_space:
+        k -= 1
+    return k >= 0 and doc[k].text not in SENTENCE_FINAL
+
+
+def line_starts(doc: Doc) -> list[int]:
+    r"""Indices of tokens that open a new line (after a newline token).
+
+    A hard-wrapped continuation line (:func:`_wrapped`) does not count. The
+    first token of the document is not listed: it always starts a sentence.
+
+    >>> import spacy
+    >>> doc = spacy.blank("en")("He said the\nminister left.\nNew line")
+    >>> [doc[i].text for i in line_starts(doc)]
+    ['New']
     """
     starts = []
     for i in range(1, len(doc)):
         prev = doc[i - 1]
-        if _is_break(prev) or (prev.whitespace_ == "" and prev.text.endswith("\n")):
-            if not doc[i].is_space:
-                starts.append(i)
+        if _is_break(prev) and not doc[i].is_space and not _wrapped(doc, i):
+            starts.append(i)
     return starts
 
 
-def not_starts(doc: Doc) -> list[int]:
+def not_starts(doc: Doc, line_open: set[int] | None = None) -> list[int]:
     """Indices of tokens that must not open a sentence.
 
     Whitespace tokens (they stay with the sentence before them) and the word
     right after a line-opening bullet (the bullet opens the sentence).
+    ``line_open`` is :func:`line_starts` if the caller already has it.
     """
     out = []
-    line_open = set(line_starts(doc))
+    if line_open is None:
+        line_open = set(line_starts(doc))
     for i in range(1, len(doc)):
         tok = doc[i]
         if tok.is_space:
@@ -61,10 +84,12 @@ def not_starts(doc: Doc) -> list[int]:
 
 def set_line_boundaries(doc: Doc) -> Doc:
     """Pre-set sentence starts at line breaks and bullets (parser-compatible)."""
-    for i in line_starts(doc):
+    starts = line_starts(doc)
+    for i in starts:
         doc[i].is_sent_start = True
-    for i in not_starts(doc):
-        if i not in line_starts(doc):
+    line_open = set(starts)  # computed once: it was recomputed per token (quadratic on long articles)
+    for i in not_starts(doc, line_open):
+        if i not in line_open:
             doc[i].is_sent_start = False
     return doc
 

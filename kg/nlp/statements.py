@@ -33,6 +33,12 @@ RULE_DIRECT = "direct_quote"
 RULE_ACCORDING = "according_to"
 RULE_CLAUSAL = "clausal_complement"
 RULE_NOMINAL = "nominal_object"
+RULE_PARENTHETICAL = "parenthetical"
+RULE_PREPOSITIONAL = "prepositional_object"
+RULE_LINE_COLON = "line_colon"
+
+#: The longest name a line-initial "Name: …" attribution may start with.
+LINE_SOURCE_MAX = 6
 
 #: How far (in tokens) a quote's attribution may sit from the quote:
 #: ``"…," the senator from Ohio said`` fits, a full new clause does not.
@@ -47,6 +53,11 @@ UTTERANCE_END = frozenset({",", ".", "?", "!", "…", "...", "—", "-", "--"})
 
 #: Subjects that are not sources: the expletive in "it was reported that".
 EXPLETIVES = frozenset({"it", "there"})
+
+#: First and second person subjects: outside quotations these are mostly the
+#: writer's own hedges ("I think", "you know"), which PolNeAR does not mark
+#: as attributions (about 1 in 10 is, measured on train in aggregate).
+INTERLOCUTORS = frozenset({"i", "we", "you", "me", "us"})
 
 
 @dataclass(frozen=True)
@@ -96,9 +107,16 @@ def find_statements(doc: Doc) -> list[StatementCandidate]:
     quotes = quote_spans(doc)
     found: list[_Found] = []
     used_cues: set[int] = set()
-    for rule in (direct_quotes, according_to, clausal_complements, nominal_objects):
+    inside = _inside_quotes(doc, quotes)
+    for rule in (direct_quotes, according_to, clausal_complements, parentheticals, nominal_objects, prepositional_objects, line_colons):
         for f in rule(doc, quotes):
             if f.cue_tokens[0] in used_cues:
+                continue
+            # A cue inside a quotation is the quoted speaker's own reporting
+            # ("I think …", "as the polls show"), not an attribution of the text.
+            if f.rule != RULE_DIRECT and inside[f.cue_tokens[0]]:
+                continue
+            if f.rule not in (RULE_DIRECT, RULE_ACCORDING) and f.speaker and _is_interlocutor(doc, f.speaker):
                 continue
             if any(_same_content(f, g) for g in found):
                 continue
@@ -151,6 +169,18 @@ class _Found:
     kind: str
     confidence: float
     addressee: tuple[int, int] | None = None
+
+
+def _inside_quotes(doc: Doc, quotes: list[tuple[int, int]]) -> list[bool]:
+    out = [False] * len(doc)
+    for o, c in quotes:
+        for t in range(o + 1, c):
+            out[t] = True
+    return out
+
+
+def _is_interlocutor(doc: Doc, span: tuple[int, int]) -> bool:
+    return span[1] - span[0] == 1 and doc[span[0]].lower_ in INTERLOCUTORS
 
 
 def _sentence_index(doc: Doc) -> list[int]:
@@ -240,6 +270,12 @@ def direct_quotes(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
         hit = _attribution_after(doc, o, c) or _attribution_before(doc, o, c)
         if hit is None:
             continue
+        # '"…," he said, "…"': the second half hangs on the same cue.
+        same = next((h for h in out if h.cue_tokens == hit.cue_tokens), None)
+        if same is not None:
+            same.content.append((o, c + 1))
+            attributed[qi] = same
+            continue
         attributed[qi] = hit
         out.append(hit)
     # Continuations: a following quotation in the same paragraph with no cue of its own.
@@ -249,12 +285,26 @@ def direct_quotes(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
             o2, c2 = quotes[nxt]
             prev_end = hit.content[-1][1]
             gap = doc[prev_end:o2]
-            if any(_is_paragraph_break(t) for t in gap) or not _gap_is_attribution_tail(gap, hit):
+            breaks = [t for t in gap if _is_paragraph_break(t)]
+            if len(breaks) > 1 or not _gap_is_attribution_tail(gap, hit):
                 break
+            if breaks and not (breaks[0].i == o2 - 1 and _paragraph_is_quote(doc, o2, c2)):
+                break  # the next paragraph continues the quote only when it is the quote
             hit.content.append((o2, c2 + 1))
             attributed[nxt] = hit
             nxt += 1
     return out
+
+
+def _paragraph_is_quote(doc: Doc, o: int, c: int) -> bool:
+    """The paragraph opening at ``o`` holds nothing but the quotation."""
+    rest = [t for t in doc[c + 1 :]]
+    for t in rest:
+        if _is_paragraph_break(t):
+            return True
+        if not (t.is_punct or t.is_space):
+            return False
+    return True
 
 
 def _gap_is_attribution_tail(gap: Span, hit: _Found) -> bool:
@@ -297,6 +347,8 @@ def _attribution_before(doc: Doc, o: int, c: int) -> _Found | None:
     p = o - 1
     while p >= 0 and doc[p].is_space and not _is_paragraph_break(doc[p]):
         p -= 1
+    if p >= 1 and _is_paragraph_break(doc[p]) and doc[p - 1].text == ":":
+        p -= 1  # 'Trump boomed:' at the end of one paragraph, the quotation in the next
     if p < 0 or _is_paragraph_break(doc[p]):
         return None
     punct = doc[p] if doc[p].text in (":", ",") else None
@@ -374,7 +426,7 @@ def clausal_complements(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]
     """
     out = []
     for v in doc:
-        if v.pos_ not in ("VERB", "AUX") or not cues.is_cue_lemma(v.lemma_):
+        if v.pos_ not in ("VERB", "AUX") or not (cues.is_cue_lemma(v.lemma_) or v.lemma_ in cues.INFINITIVE_SPEECH_VERBS):
             continue
         comps = [c for c in v.children if c.dep_ in cues.CONTENT_DEPS]
         if not comps and v.lemma_ in cues.INFINITIVE_SPEECH_VERBS:
@@ -426,6 +478,79 @@ def nominal_objects(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
             continue
         confidence = 0.55 - (0.1 if _is_pronoun(doc, speaker) else 0.0)
         out.append(_Found(RULE_NOMINAL, _cue_tokens(v), [content], speaker, "indirect", round(confidence, 2)))
+    return out
+
+
+def parentheticals(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
+    """A parenthetical attribution inside the content: ``This campaign, he
+    says, is different.`` The content is the host clause around it, in two
+    spans."""
+    out = []
+    for v in doc:
+        if v.dep_ != "parataxis" or v.pos_ != "VERB" or v.lemma_ not in cues.SPEECH_VERBS:
+            continue
+        speaker = _subject_span(v)
+        if speaker is None:
+            continue
+        host = v.head
+        lo, hi = host.left_edge.i, host.right_edge.i + 1
+        inner_lo, inner_hi = v.left_edge.i, v.right_edge.i + 1
+        spans = [sp for sp in (_trim(doc, lo, inner_lo, True), _trim(doc, inner_hi, hi, True)) if sp[1] - sp[0] >= 1]
+        if sum(e - s for s, e in spans) < 3:
+            continue
+        out.append(_Found(RULE_PARENTHETICAL, _cue_tokens(v), spans, speaker, "indirect", 0.7))
+    return out
+
+
+def prepositional_objects(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
+    """A speech verb whose content is its prepositional object:
+    ``He referred to the attack as a tragedy``, ``She talked about her plans``."""
+    out = []
+    for v in doc:
+        if v.pos_ != "VERB":
+            continue
+        for prep in v.children:
+            if prep.dep_ != "prep" or (v.lemma_, prep.lower_) not in cues.PREPOSITIONAL_CONTENT or prep.i < v.i:
+                continue
+            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if pobj is None:
+                continue
+            end = max([prep.right_edge.i] + [c.right_edge.i for c in v.children if c.i > prep.i and c.dep_ == "prep"]) + 1
+            content = _trim(doc, pobj.left_edge.i, end, keep_quotes=True)
+            speaker = _subject_span(v, hi=v.i)
+            if speaker is None or content[1] - content[0] < 1:
+                continue
+            out.append(_Found(RULE_PREPOSITIONAL, (*_cue_tokens(v), prep.i) if prep.i == v.i + 1 else _cue_tokens(v),
+                              [content], speaker, "indirect", 0.5))
+            break
+    return out
+
+
+def line_colons(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
+    """A line that opens with a short proper name and a colon: headlines
+    (``Lynch: No outside influence on FBI probe``) and transcripts
+    (``TAPPER: Do you think …``). The rest of the line is the content; labels
+    such as "Source:" or "Quote:" are common nouns and do not qualify."""
+    out = []
+    for tok in doc:
+        if tok.text != ":" or tok.i == 0:
+            continue
+        start = tok.i
+        while start > 0 and not _is_paragraph_break(doc[start - 1]):
+            start -= 1
+        name = doc[start : tok.i]
+        if not (1 <= len(name) <= LINE_SOURCE_MAX) or any(t.pos_ in ("VERB", "AUX") or t.is_punct for t in name):
+            continue
+        if not any(t.pos_ == "PROPN" for t in name) or name[-1].pos_ != "PROPN":
+            continue
+        end = tok.i + 1
+        while end < len(doc) and not _is_paragraph_break(doc[end]):
+            end += 1
+        content = _trim(doc, tok.i + 1, end, keep_quotes=True)
+        if content[1] - content[0] < 3:
+            continue
+        kind = "direct" if doc[content[0]].text in cues.QUOTE_MARKS else "indirect"
+        out.append(_Found(RULE_LINE_COLON, (tok.i,), [content], (name.start, name.end), kind, 0.5))
     return out
 
 

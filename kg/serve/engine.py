@@ -317,6 +317,8 @@ def execute(store: ox.Store, job: Job) -> Answer:
     try:
         if job.kind == "update":
             store.update(job.text)
+            # Read-only snapshots (the query workers) see only what is on disk.
+            store.flush()
             return Answer(204, "text/plain", b"")
         return _query(store, job)
     except _Refusal as e:

@@ -56,6 +56,10 @@ class ServeConfig:
     max_rows: int = 100_000
     workers: int = 2
     max_body_bytes: int = MAX_BODY_BYTES
+    #: Browser origin allowed to read answers (CORS), e.g. a YASGUI page served
+    #: elsewhere; ``None`` (default) sends no CORS headers, so other web pages
+    #: open in the analyst's browser cannot read the local graph.
+    cors_origin: str | None = None
 
 
 class _Problem(Exception):
@@ -183,6 +187,9 @@ def _page() -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kg-sparql"
+    # Headers and body go out in separate writes; with Nagle's algorithm the
+    # body waits for the client's delayed ACK (~40 ms on Linux) on keep-alive.
+    disable_nagle_algorithm = True
     timeout = 120  # seconds a silent client may hold its connection
     server: _HTTPServer
 
@@ -238,6 +245,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.send_header("Vary", "Accept")
         self.send_header("Cache-Control", "no-store")
+        origin = self.server.endpoint.config.cors_origin
+        if origin:
+            self.send_header("Access-Control-Allow-Origin", origin)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -393,7 +403,19 @@ class _Handler(BaseHTTPRequestHandler):
             {"Allow": ALLOW},
         )
 
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _method_not_allowed
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """CORS preflight when --cors-origin is set; otherwise OPTIONS is not supported."""
+        if not self.server.endpoint.config.cors_origin:
+            self._method_not_allowed()
+            return
+        self._send(Answer(204, "text/plain", b""), {
+            "Allow": ALLOW,
+            "Access-Control-Allow-Methods": ALLOW,
+            "Access-Control-Allow-Headers": "Content-Type, Accept",
+            "Access-Control-Max-Age": "600",
+        })
+
+    do_PUT = do_DELETE = do_PATCH = do_TRACE = do_CONNECT = _method_not_allowed
 
 
 def known_graphs(store: Path) -> list[str]:

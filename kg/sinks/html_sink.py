@@ -147,33 +147,36 @@ class GraphBuilder:
                 hl.append([st.speaker_span[0] - ev.start, st.speaker_span[1] - ev.start, "speaker"])
             content = st.content.text
             short = _label_text(content)
+            (c0, c1), *more = st.content.spans
+            # The page rebuilds a contiguous content from the sentence; store it only otherwise.
+            inline = not more and ev.start <= c0 <= c1 <= ev.end and ev.text[c0 - ev.start:c1 - ev.start] == content
             self._nodes[st.id] = {
                 "id": st.id, "label": f"{st.cue.text}: “{short}”", "type": "Statement", "aliases": [],
                 "docs": [d], "mentions": 1,
                 "ev": [{"s": ref, "hl": hl}],
                 "stmt": {
-                    "cue": st.cue.text, "content": content, "kind": st.kind,
+                    "cue": st.cue.text, "content": None if inline else content, "kind": st.kind,
                     "speaker": st.speaker, "confidence": st.confidence, "extractor": ev.extractor,
                     "quantities": [
                         {"text": q.text, "of": q.of} for q in st.quantities
                     ],
                 },
             }
-            entry = {"s": ref, "hl": hl, "q": {}, "c": st.confidence, "x": ev.extractor}
+            # A statement's edges share its evidence: they point to the statement node instead of copying it.
             if st.speaker:
                 self._ensure_entity(st.speaker, names, d)
-                self._edge(st.speaker, "said", st.id, d, entry)
+                self._edge(st.speaker, "said", st.id, d, stmt=st.id)
             if st.on_behalf_of:
                 self._ensure_entity(st.on_behalf_of, names, d)
-                self._edge(st.id, "onBehalfOf", st.on_behalf_of, d, entry)
+                self._edge(st.id, "onBehalfOf", st.on_behalf_of, d, stmt=st.id)
             if st.addressee:
                 self._ensure_entity(st.addressee, names, d)
-                self._edge(st.id, "addressedTo", st.addressee, d, entry)
+                self._edge(st.id, "addressedTo", st.addressee, d, stmt=st.id)
             for m in st.mentions:
                 if m in (st.speaker, st.on_behalf_of):
                     continue
                 self._ensure_entity(m, names, d)
-                self._edge(st.id, "mentions", m, d, entry)
+                self._edge(st.id, "mentions", m, d, stmt=st.id)
 
     def _doc(self, x: Extraction) -> int:
         d = self._doc_index.get(x.id)
@@ -197,7 +200,9 @@ class GraphBuilder:
         self._nodes[eid] = {"id": eid, "label": e.name if e else eid, "type": type_, "aliases": [],
                             "docs": [d], "mentions": 0, "ev": []}
 
-    def _edge(self, src: str, pred: str, dst: str, d: int, entry: dict[str, Any]) -> None:
+    def _edge(self, src: str, pred: str, dst: str, d: int, entry: dict[str, Any] | None = None,
+              stmt: str | None = None) -> None:
+        """Add evidence ``entry`` to the edge, or link it to statement ``stmt`` whose evidence it shares."""
         key = (src, pred, dst)
         edge = self._edges.get(key)
         if edge is None:
@@ -205,7 +210,9 @@ class GraphBuilder:
                                        "predicate": pred, "docs": [], "ev": []}
         if d not in edge["docs"]:
             edge["docs"].append(d)
-        if entry not in edge["ev"]:
+        if stmt is not None:
+            edge["stmt"] = stmt
+        elif entry is not None and entry not in edge["ev"]:
             edge["ev"].append(entry)
 
     # -- output -----------------------------------------------------------
@@ -375,10 +382,18 @@ class HTMLWriter:
 def read_extractions(path: str | os.PathLike) -> Iterator[Extraction]:
     """Read extraction records from a JSON Lines file, or ``extractions.jsonl`` in a build directory.
 
+    A build directory's records come with entity ids resolved across
+    documents (its ``resolution.json``), as in the build's own graph files.
+
     Raises:
         InputError: the file is missing, or a line is not a valid record (names file:line).
     """
     p = Path(path)
+    resolution = None
+    if p.is_dir() and (p / "resolution.json").is_file():
+        from kg.resolve.report import read_resolution
+
+        resolution = read_resolution(p / "resolution.json")
     if p.is_dir():
         candidates = [p / "extractions.jsonl", *sorted(p.glob("*.jsonl"))]
         found = next((c for c in candidates if c.is_file()), None)
@@ -392,7 +407,12 @@ def read_extractions(path: str | os.PathLike) -> Iterator[Extraction]:
             if not line.strip():
                 continue
             try:
-                yield Extraction.from_dict(json.loads(line))
+                ex = Extraction.from_dict(json.loads(line))
             except (ValueError, KeyError, TypeError) as e:
                 raise InputError(f"{p}:{lineno}", f"not an extraction record ({type(e).__name__}: {e}); "
                                  f"regenerate it with `kg extract` or `kg build`") from e
+            if resolution is not None:
+                from kg.resolve import apply
+
+                ex = apply(ex, resolution)
+            yield ex

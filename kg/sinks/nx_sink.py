@@ -50,6 +50,11 @@ def to_networkx(extractions: Iterable[Extraction]) -> nx.MultiDiGraph:
     return builder.graph
 
 
+def _clean(attrs: dict) -> dict:
+    """Drop None and empty strings: GraphML has no null, and an empty value reads back as "None"."""
+    return {k: v for k, v in attrs.items() if v is not None and v != ""}
+
+
 def _evidence_attrs(ev) -> dict:
     return {
         "doc": ev.doc,
@@ -84,22 +89,24 @@ class NXBuilder:
             docs.add(ex.id)
             if e.id in g:
                 node = g.nodes[e.id]
-                aliases = set(filter(None, node["aliases"].split("; "))) | set(e.aliases)
-                aliases.discard(node["label"])
-                node["aliases"] = "; ".join(sorted(aliases))
+                aliases = set(filter(None, node.get("aliases", "").split("; "))) | set(e.aliases)
                 node["documents"] = len(docs)
                 node["mentions"] += len(e.mentions)
             else:
-                g.add_node(
+                node = g.add_node(
                     e.id,
                     kind="entity",
                     type=e.type,
                     label=e.name,
-                    aliases="; ".join(sorted(set(e.aliases) - {e.name})),
                     iri=str(mint_iri("entity", e.id)),
                     documents=1,
                     mentions=len(e.mentions),
-                )
+                ) or g.nodes[e.id]
+                aliases = set(e.aliases)
+            aliases.discard(node["label"])
+            aliases.discard("")
+            if aliases:  # never an empty string: GraphML stores it as no text, read back as "None"
+                node["aliases"] = "; ".join(sorted(aliases))
         for r in ex.relations:
             what = f"relation {r.id!r}"
             attrs = {
@@ -116,11 +123,12 @@ class NXBuilder:
             if r.evidence.object_span is not None:
                 attrs["object_start"], attrs["object_end"] = (int(x) for x in r.evidence.object_span)
             for name, value in sorted(r.qualifiers.items()):
-                if value is None or value == "":
+                if value is None or str(value) == "":
                     continue
                 attrs["qualifier_" + name if name in _RESERVED else name] = str(value)
             g.add_edge(
-                self._entity(ex, r.subject, known, what), self._entity(ex, r.object, known, what), key=r.id, **attrs
+                self._entity(ex, r.subject, known, what), self._entity(ex, r.object, known, what), key=r.id,
+                **_clean(attrs),
             )
         for st in ex.statements:
             what = f"statement {st.id!r}"
@@ -145,7 +153,7 @@ class NXBuilder:
                 attrs["speaker_start"], attrs["speaker_end"] = (int(x) for x in st.speaker_span)
             if st.quantities:
                 attrs["quantities"] = "; ".join(q.text + (f" of {q.of}" if q.of else "") for q in st.quantities)
-            g.add_node(st.id, **attrs)
+            g.add_node(st.id, **_clean(attrs))
             links = []
             if st.speaker is not None:
                 links.append((self._entity(ex, st.speaker, known, what), st.id, "said"))

@@ -4,8 +4,8 @@
 named graph per document (graph IRI from the document id) and the ontology in
 its own graph. Inside a document's graph:
 
-* every relation is a plain triple (``id:person/antony-blinken kg:metWith
-  id:person/mark-rutte``) **and** a :class:`kg:Assertion <KG>` node with
+* every relation is a plain triple (``person:antony-blinken kg:metWith
+  person:mark-rutte``) **and** a ``kg:Assertion`` node with
   ``rdf:subject/predicate/object``, qualifiers, confidence, extractor and
   ``prov:wasDerivedFrom`` its ``nif:Sentence``;
 * every statement is a ``kg:Statement`` node (speaker, cue, content spans,
@@ -17,28 +17,31 @@ No blank nodes: every node has an IRI from :func:`kg.sinks.namespace.mint_iri`,
 so two runs over the same input give equal graphs, and entities with the same id
 are one node across documents. The model is documented in ``docs/rdf-model.md``.
 
-The converter adds triples directly (no SPARQL, no per-triple parsing); the
-writer serialises sorted quads with pyoxigraph (Turtle, TriG, N-Triples, N-Quads), which is
-several times faster than rdflib's own serialisers (``benchmarks/rdf_sink.py``).
+Speed: one function (:class:`_DocumentTriples`) lists a document's triples with
+backend-neutral terms, added directly (no SPARQL, no parsing). They become
+rdflib terms for :func:`to_rdf_graph`, or pyoxigraph terms for
+:func:`to_ox_quads`, which :class:`RDFWriter` uses: building and serialising with
+pyoxigraph avoids rdflib's per-triple overhead entirely and is several times
+faster (``benchmarks/rdf_sink.py``; numbers in ``docs/rdf-model.md``).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import json
 import logging
 import os
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence, Union
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import NamespaceManager
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SDO, SKOS, XSD, NamespaceManager
 
 from kg import ids
 from kg.errors import SinkError
@@ -59,8 +62,8 @@ log = logging.getLogger(__name__)
 #: ``ontology/kg.ttl`` at the repository root (the single source of the ontology).
 ONTOLOGY_PATH = Path(__file__).resolve().parents[2] / "ontology" / "kg.ttl"
 
-#: Output format name → (file name, rdflib serialiser, whether it keeps named graphs).
-FORMATS: dict[str, tuple[str, ox.RdfFormat | None, bool]] = {
+#: Output format name → (file name, pyoxigraph format or None for our JSON-LD, keeps named graphs).
+FORMATS: dict[str, tuple[str, "ox.RdfFormat | None", bool]] = {
     "ttl": ("graph.ttl", ox.RdfFormat.TURTLE, False),
     "trig": ("graph.trig", ox.RdfFormat.TRIG, True),
     "jsonld": ("graph.jsonld", None, True),
@@ -68,6 +71,14 @@ FORMATS: dict[str, tuple[str, ox.RdfFormat | None, bool]] = {
     "nq": ("graph.nq", ox.RdfFormat.N_QUADS, True),
 }
 DEFAULT_FORMATS = ("ttl", "trig", "jsonld", "nt")
+
+#: Backend-neutral object term: an IRI (URIRef), a plain string literal (str), an
+#: xsd:integer literal (int), or a typed literal (lexical form, datatype IRI).
+Term = Union[URIRef, str, int, tuple]
+
+XSD_ANYURI, XSD_DATE, XSD_DATETIME, XSD_DECIMAL, XSD_INTEGER = (
+    str(XSD.anyURI), str(XSD.date), str(XSD.dateTime), str(XSD.decimal), str(XSD.integer)
+)
 
 #: Qualifier name → property; other qualifiers become kg:Qualifier nodes.
 _QUALIFIER_PROPERTIES = {"location": KG.location, "date": KG.date, "modality": KG.modality, "role": KG.role}
@@ -98,7 +109,7 @@ def ontology_graph() -> Graph:
 
 
 def new_dataset() -> Dataset:
-    """An empty dataset with our prefixes bound."""
+    """An empty rdflib dataset with our prefixes bound."""
     ds = Dataset()
     ds.namespace_manager = NamespaceManager(ds, bind_namespaces="core")
     for prefix, ns in PREFIXES.items():
@@ -106,10 +117,13 @@ def new_dataset() -> Dataset:
     return ds
 
 
+# ---------------------------------------------------------------- public converters
+
+
 def to_rdf_graph(
     extractions: Iterable[Extraction], *, include_ontology: bool = True, include_mentions: bool = True
 ) -> Dataset:
-    """Convert extraction records to an RDF dataset (pure: no I/O but reading the ontology).
+    """Convert extraction records to an rdflib dataset (pure: no I/O but reading the ontology).
 
     Args:
         extractions: one record per document.
@@ -130,6 +144,21 @@ def to_rdf_graph(
     return builder.dataset
 
 
+def to_ox_quads(
+    extractions: Iterable[Extraction], *, include_ontology: bool = True, include_mentions: bool = True
+) -> list[ox.Quad]:
+    """The same graph as :func:`to_rdf_graph`, as pyoxigraph quads (for a pyoxigraph Store, fast writers)."""
+    builder = OxBuilder(include_ontology=include_ontology, include_mentions=include_mentions)
+    for ex in extractions:
+        builder.add(ex)
+    return builder.quads()
+
+
+def document_triples(ex: Extraction, *, include_mentions: bool = True) -> list[tuple[URIRef, URIRef, Term]]:
+    """One document's triples with backend-neutral object terms (see :data:`Term`)."""
+    return _DocumentTriples(ex, include_mentions).triples()
+
+
 class RDFBuilder:
     """Accumulates extractions into one :class:`rdflib.Dataset`, document by document."""
 
@@ -140,13 +169,150 @@ class RDFBuilder:
         if include_ontology:
             onto = self.dataset.graph(ONTOLOGY_IRI)
             onto.addN((s, p, o, onto) for s, p, o in ontology_graph())
+        ints: dict[int, Literal] = {}
+
+        def lit(o: Term):
+            t = type(o)
+            if t is URIRef:
+                return o
+            if t is str:
+                return Literal(o)
+            if t is int:
+                v = ints.get(o)
+                if v is None:
+                    v = ints[o] = Literal(o)
+                return v
+            return Literal(o[0], datatype=URIRef(o[1]))
+
+        self._lit = lit
 
     def add(self, ex: Extraction) -> None:
         """Add one document's record as its own named graph."""
         graph = self.dataset.graph(mint_iri("graph", ex.id))
-        triples = _DocumentTriples(ex, self.include_mentions).triples()
-        graph.addN((s, p, o, graph) for s, p, o in triples)
+        lit = self._lit
+        graph.addN((s, p, lit(o), graph) for s, p, o in document_triples(ex, include_mentions=self.include_mentions))
         self.documents += 1
+
+
+class OxBuilder:
+    """Accumulates extractions for pyoxigraph, one named graph per document.
+
+    Triples stay backend-neutral (plain Python values, cheap to hash and sort)
+    until they are written: :meth:`rows` dedupes and sorts them in Python and
+    converts each distinct term to pyoxigraph once. A document added twice
+    (same id) replaces its earlier graph, so re-writing a changed document
+    leaves no stale facts.
+    """
+
+    def __init__(self, *, include_ontology: bool = True, include_mentions: bool = True):
+        self.include_mentions = include_mentions
+        self.graphs: dict[str, tuple[URIRef, list[tuple]]] = {}
+        if include_ontology:
+            self.graphs[""] = (ONTOLOGY_IRI, [(s, p, _neutral(o)) for s, p, o in ontology_graph()])
+
+    @property
+    def documents(self) -> int:
+        return sum(1 for k in self.graphs if k and not k.startswith("\x00"))
+
+    def add(self, ex: Extraction) -> None:
+        self.graphs[ex.id] = (mint_iri("graph", ex.id), document_triples(ex, include_mentions=self.include_mentions))
+
+    def add_graph(self, key: str, graph: URIRef, triples: Iterable[tuple]) -> None:
+        """Add (or replace) a graph that is not a document's, e.g. resolution links.
+
+        ``key`` starts with ``"\\x00"`` so it never collides with a document id;
+        objects may be rdflib terms or neutral terms.
+        """
+        self.graphs[key] = (graph, [(s, p, _neutral(o)) for s, p, o in triples])
+
+    def rows(self, *, with_graphs: bool) -> list:
+        """Distinct, sorted pyoxigraph quads (or union triples when ``with_graphs`` is false).
+
+        Sorted by graph, subject, rdf:type first, predicate, object: files group
+        triples by subject (``;``), read well and are byte-identical across runs.
+        """
+        conv = _ox_converter()
+        if with_graphs:
+            out = []
+            for _, (graph, triples) in sorted(self.graphs.items(), key=lambda kv: kv[1][0]):
+                g = conv(graph)
+                out.extend(ox.Quad(conv(s), conv(p), conv(o), g) for s, p, o in sorted(set(triples), key=_neutral_key))
+            return out
+        union = {t for _, triples in self.graphs.values() for t in triples}
+        return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in sorted(union, key=_neutral_key)]
+
+    def quads(self) -> list[ox.Quad]:
+        """Every quad (e.g. to load a pyoxigraph Store)."""
+        return self.rows(with_graphs=True)
+
+
+def _neutral(o) -> Term:
+    """An rdflib object term as a neutral term (ontology triples)."""
+    if isinstance(o, Literal):
+        if o.language:
+            return (str(o), None, o.language)
+        if o.datatype is not None and o.datatype != XSD.string:
+            return (str(o), str(o.datatype))
+        return str(o)
+    return o
+
+
+def _neutral_key(t: tuple) -> tuple:
+    s, p, o = t
+    to = type(o)
+    if to is URIRef:
+        ok = (0, o, 0)
+    elif to is str:
+        ok = (2, o, 0)
+    elif to is int:
+        ok = (3, "", o)
+    elif to is tuple:
+        ok = (4, "\x00".join(x or "" for x in o), 0)
+    else:  # BNode (ontology lists)
+        ok = (1, str(o), 0)
+    # str.__eq__: rdflib's URIRef.__eq__ is Python-level and this runs once per triple
+    return (str(s), not str.__eq__(p, _RDF_TYPE), p, ok)
+
+
+def _ox_converter() -> Callable[[object], object]:
+    """Neutral or rdflib term → pyoxigraph term, memoised (the same IRIs and numbers recur thousands of times)."""
+    cache: dict = {}
+    xsd_string = str(XSD.string)
+
+    def conv(t):
+        key = (type(t), t)
+        o = cache.get(key)
+        if o is not None:
+            return o
+        tt = type(t)
+        if tt is URIRef:
+            o = ox.NamedNode(t)
+        elif tt is str:
+            return ox.Literal(t)  # mostly unique texts: not worth caching
+        elif tt is int:
+            o = ox.Literal(str(t), datatype=ox.NamedNode(XSD_INTEGER))
+        elif tt is tuple:
+            o = ox.Literal(t[0], language=t[2]) if len(t) == 3 else ox.Literal(t[0], datatype=ox.NamedNode(t[1]))
+        elif isinstance(t, Literal):
+            if t.language:
+                o = ox.Literal(str(t), language=t.language)
+            elif t.datatype is not None and str(t.datatype) != xsd_string:
+                o = ox.Literal(str(t), datatype=ox.NamedNode(t.datatype))
+            else:
+                o = ox.Literal(str(t))
+        elif isinstance(t, BNode):
+            o = ox.BlankNode(str(t))
+        elif isinstance(t, URIRef):
+            o = ox.NamedNode(t)
+        else:
+            raise SinkError(f"cannot convert RDF term {t!r} of type {type(t).__name__} for pyoxigraph")
+        cache[key] = o
+        return o
+
+    return conv
+
+
+# ---------------------------------------------------------------- one document's triples
 
 
 class _DocumentTriples:
@@ -156,7 +322,7 @@ class _DocumentTriples:
         self.ex = ex
         self.include_mentions = include_mentions
         self.doc = mint_iri("document", ex.id)
-        self.out: list[tuple[URIRef, URIRef, Literal | URIRef]] = []
+        self.out: list[tuple[URIRef, URIRef, Term]] = []
         self.spans: set[tuple[int, int]] = set()
         self.sentences = sorted(ex.sentences, key=lambda s: s.start)
         self._starts = [s.start for s in self.sentences]
@@ -219,11 +385,11 @@ class _DocumentTriples:
         anchor = text if text is not None else derived
         add = self.out.append
         add((iri, _TYPE, _SPAN))
-        add((iri, _BEGIN, Literal(start)))
-        add((iri, _END, Literal(end)))
+        add((iri, _BEGIN, start))
+        add((iri, _END, end))
         add((iri, _CONTEXT, self.doc))
         if anchor is not None:
-            add((iri, _ANCHOR, Literal(anchor)))
+            add((iri, _ANCHOR, anchor))
         sent = self.sentence_at(start)
         if sent is not None:
             add((iri, _NIF_SENT, self.sentence_iris[sent]))
@@ -248,10 +414,10 @@ class _DocumentTriples:
         iri = self.sentence_iris[index]
         add = self.out.append
         add((iri, _TYPE, _SENTENCE))
-        add((iri, KG.sentenceIndex, Literal(index)))
-        add((iri, _BEGIN, Literal(start)))
-        add((iri, _END, Literal(end)))
-        add((iri, _ANCHOR, Literal(text)))
+        add((iri, KG.sentenceIndex, index))
+        add((iri, _BEGIN, start))
+        add((iri, _END, end))
+        add((iri, _ANCHOR, text))
         add((iri, _CONTEXT, self.doc))
 
     # -- the record -----------------------------------------------------
@@ -259,20 +425,20 @@ class _DocumentTriples:
         ex, add, doc = self.ex, self.out.append, self.doc
         add((doc, _TYPE, KG.Document))
         add((doc, _TYPE, NIF.Context))
-        add((doc, DCTERMS.identifier, Literal(ex.id)))
-        add((doc, _BEGIN, Literal(0)))
-        add((doc, _END, Literal(ex.text_length)))
+        add((doc, DCTERMS.identifier, (ex.id)))
+        add((doc, _BEGIN, (0)))
+        add((doc, _END, (ex.text_length)))
         meta = ex.doc
         if meta.title:
-            add((doc, DCTERMS.title, Literal(meta.title)))
+            add((doc, DCTERMS.title, (meta.title)))
         if meta.date:
-            add((doc, DCTERMS.date, date_literal(meta.date)))
+            add((doc, DCTERMS.date, date_term(meta.date)))
         if meta.author:
-            add((doc, SDO.author, Literal(meta.author)))
+            add((doc, SDO.author, (meta.author)))
         if meta.url:
-            add((doc, SDO.url, Literal(meta.url, datatype=XSD.anyURI)))
+            add((doc, SDO.url, (meta.url, XSD_ANYURI)))
         if meta.source:
-            add((doc, DCTERMS.source, Literal(meta.source)))
+            add((doc, DCTERMS.source, (meta.source)))
 
         for s in ex.sentences:
             self.sentence(s.index, s.start, s.end, s.text)
@@ -285,10 +451,10 @@ class _DocumentTriples:
                 )
             iri = self.entities[e.id]
             add((iri, _TYPE, cls))
-            add((iri, _LABEL, Literal(e.name)))
+            add((iri, _LABEL, (e.name)))
             for alias in e.aliases:
                 if alias != e.name:
-                    add((iri, _ALT, Literal(alias)))
+                    add((iri, _ALT, (alias)))
             if self.include_mentions:
                 for m in e.mentions:
                     span = self.span(m.start, m.end, m.text, f"mention of {e.id!r}")
@@ -316,8 +482,8 @@ class _DocumentTriples:
         add((node, RDF.subject, subj))
         add((node, RDF.predicate, prop))
         add((node, RDF.object, obj))
-        add((node, KG.confidence, confidence_literal(r.confidence, self.where(what))))
-        add((node, KG.extractor, Literal(r.evidence.extractor)))
+        add((node, KG.confidence, confidence_term(r.confidence, self.where(what))))
+        add((node, KG.extractor, (r.evidence.extractor)))
         self.evidence(node, r.evidence, what)
         ev = r.evidence
         if ev.subject_span is not None:
@@ -333,17 +499,17 @@ class _DocumentTriples:
                 q = mint_iri("qualifier", f"{r.id}#{name}")
                 add((node, KG.qualifier, q))
                 add((q, _TYPE, KG.Qualifier))
-                add((q, KG.qualifierName, Literal(name)))
-                add((q, KG.qualifierValue, Literal(value)))
+                add((q, KG.qualifierName, (name)))
+                add((q, KG.qualifierValue, (value)))
             elif name == "date":
-                add((node, prop_q, date_literal(value)))
+                add((node, prop_q, date_term(value)))
             elif name == "location" and value in self.entities:
                 # the NLP stage may give the location as an entity id
                 add((node, KG.locationEntity, self.entities[value]))
                 name_of = next(e.name for e in self.ex.entities if e.id == value)
-                add((node, prop_q, Literal(name_of)))
+                add((node, prop_q, (name_of)))
             else:
-                add((node, prop_q, Literal(value)))
+                add((node, prop_q, (value)))
                 if name == "location" and value in self.locations:
                     add((node, KG.locationEntity, self.locations[value]))
 
@@ -354,9 +520,9 @@ class _DocumentTriples:
         add((node, _TYPE, KG.Statement))
         if st.kind not in ("direct", "indirect"):
             raise SinkError(f"{self.where(what)}: kind {st.kind!r} must be 'direct' or 'indirect'")
-        add((node, KG.kind, Literal(st.kind)))
-        add((node, KG.confidence, confidence_literal(st.confidence, self.where(what))))
-        add((node, KG.extractor, Literal(st.evidence.extractor)))
+        add((node, KG.kind, (st.kind)))
+        add((node, KG.confidence, confidence_term(st.confidence, self.where(what))))
+        add((node, KG.extractor, (st.evidence.extractor)))
         self.evidence(node, st.evidence, what)
         if st.speaker is not None:
             add((node, KG.speaker, self.entity(st.speaker, what + " speaker")))
@@ -367,12 +533,12 @@ class _DocumentTriples:
         if st.addressee is not None:
             add((node, KG.addressee, self.entity(st.addressee, what + " addressee")))
         add((node, KG.cue, self.span(st.cue.start, st.cue.end, st.cue.text, what + " cue")))
-        add((node, KG.cueText, Literal(st.cue.text)))
+        add((node, KG.cueText, (st.cue.text)))
         spans = sorted(st.content.spans)
         single = st.content.text if len(spans) == 1 else None
         for s, e in spans:
             add((node, KG.contentSpan, self.span(s, e, single, what + " content")))
-        add((node, KG.contentText, Literal(st.content.text)))
+        add((node, KG.contentText, (st.content.text)))
         for eid in st.mentions:
             add((node, KG.mentions, self.entity(eid, what + " mentions")))
         for q in st.quantities:
@@ -380,145 +546,215 @@ class _DocumentTriples:
             add((node, KG.quantity, span))
             add((span, _TYPE, KG.Quantity))
             if q.of:
-                add((span, KG.quantityOf, Literal(q.of)))
+                add((span, KG.quantityOf, (q.of)))
 
 
-def confidence_literal(value: float, where: str) -> Literal:
-    """``xsd:decimal`` in canonical form ("0.8", "1"), so every SPARQL engine returns the same lexical value."""
+def confidence_term(value: float, where: str) -> tuple[str, str]:
+    """``xsd:decimal`` in the canonical form Oxigraph also uses ("0.8", "1"), so every engine returns the same value.
+
+    >>> confidence_term(0.80, "x"), confidence_term(1.0, "x")[0]
+    (('0.8', 'http://www.w3.org/2001/XMLSchema#decimal'), '1')
+    """
     try:
         d = Decimal(repr(round(float(value), 4))).normalize()
     except (TypeError, ValueError, InvalidOperation) as e:
         raise SinkError(f"{where}: confidence {value!r} is not a number in [0, 1]") from e
     if not 0 <= d <= 1:
         raise SinkError(f"{where}: confidence {value!r} is outside [0, 1]")
-    return Literal(format(d, "f"), datatype=XSD.decimal)
+    return (format(d, "f"), XSD_DECIMAL)
 
 
-def date_literal(value: str) -> Literal:
+def date_term(value: str) -> Term:
     """``xsd:date``/``xsd:dateTime`` when the value is ISO 8601, else the string as written.
 
-    >>> date_literal("2024-11-13").datatype == XSD.date
-    True
-    >>> date_literal("Wednesday").datatype is None
-    True
+    >>> date_term("2024-11-13")
+    ('2024-11-13', 'http://www.w3.org/2001/XMLSchema#date')
+    >>> date_term("Wednesday")
+    'Wednesday'
     """
     v = value.strip()
     if len(v) == 10:
         try:
-            return Literal(_dt.date.fromisoformat(v).isoformat(), datatype=XSD.date)
+            return (_dt.date.fromisoformat(v).isoformat(), XSD_DATE)
         except ValueError:
             pass
     elif len(v) > 10 and v[4:5] == "-" and "T" in v:
         try:
-            return Literal(_dt.datetime.fromisoformat(v).isoformat(), datatype=XSD.dateTime)
+            return (_dt.datetime.fromisoformat(v).isoformat(), XSD_DATETIME)
         except ValueError:
             pass
-    return Literal(value)
+    return value
 
 
-def union_graph(ds: Dataset) -> Graph:
-    """All triples of every graph of ``ds`` in one rdflib graph."""
-    g = Graph(bind_namespaces="core")
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns, override=True, replace=True)
-    g.addN((s, p, o, g) for s, p, o, _ in ds.quads((None, None, None, None)))
-    return g
+# ---------------------------------------------------------------- serialisation
 
 
-def _ox_converter():
-    """rdflib term → pyoxigraph term, memoised (the same IRIs recur thousands of times)."""
-    cache: dict = {}
-    xsd_string = str(XSD.string)
-
-    def conv(t):
-        o = cache.get(t)
-        if o is not None:
-            return o
-        if isinstance(t, URIRef):
-            o = ox.NamedNode(t)
-        elif isinstance(t, Literal):
-            if t.language:
-                o = ox.Literal(str(t), language=t.language)
-            elif t.datatype is not None and str(t.datatype) != xsd_string:
-                o = ox.Literal(str(t), datatype=ox.NamedNode(t.datatype))
-            else:
-                o = ox.Literal(str(t))
-        elif isinstance(t, BNode):
-            o = ox.BlankNode(str(t))
-        else:  # pragma: no cover - rdflib has no other term kinds in a dataset
-            raise SinkError(f"cannot serialise RDF term {t!r} of type {type(t).__name__}")
-        cache[t] = o
-        return o
-
-    return conv
-
-
-def _sort_key(q) -> tuple:
-    s, p, o, g = q
+def _sort_key(q: ox.Quad) -> tuple:
     # graph, subject, rdf:type first, predicate, object: grouped, readable, byte-stable output
-    return (str(g), str(s), p != _TYPE, str(p), str(o))
+    return (q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "", str(q.subject),
+            q.predicate.value != _RDF_TYPE, q.predicate.value, str(q.object))
 
 
-def ox_quads(ds: Dataset, *, with_graphs: bool) -> list:
-    """The dataset as sorted pyoxigraph quads (or triples when ``with_graphs`` is false).
+_RDF_TYPE = str(RDF.type)
 
-    Sorting makes the output byte-identical across runs and lets the Oxigraph
-    serialisers group triples by subject (``;``) and object (``,``).
-    """
-    conv = _ox_converter()
-    quads = ds.quads((None, None, None, None))
+
+def _sorted(quads: Iterable[ox.Quad], *, with_graphs: bool) -> list:
     if with_graphs:
-        rows = sorted(((s, p, o, getattr(g, "identifier", g)) for s, p, o, g in quads), key=_sort_key)
-        default = ox.DefaultGraph()
-        return [
-            ox.Quad(conv(s), conv(p), conv(o), default if g == DATASET_DEFAULT_GRAPH_ID else conv(g))
-            for s, p, o, g in rows
-        ]
-    rows = sorted({(s, p, o, "") for s, p, o, _ in quads}, key=_sort_key)
-    return [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o, _ in rows]
+        return sorted(set(quads), key=_sort_key)
+    default = ox.DefaultGraph()
+    triples = {ox.Quad(q.subject, q.predicate, q.object, default) for q in quads}
+    return [q.triple for q in sorted(triples, key=_sort_key)]
 
 
-def serialize(ds: Dataset, fmt: str, destination: Path) -> Path:
-    """Write ``ds`` in one of :data:`FORMATS` to ``destination`` atomically.
+def _compact_jsonld(expanded: list, prefixes: dict[str, str]) -> dict:
+    """Compact Oxigraph's expanded JSON-LD with our prefixes (CURIEs for IRIs, ``@type`` for rdf:type).
+
+    Only IRIs are shortened, and only to ``prefix:local`` forms the ``@context``
+    expands back, so the document means exactly the same triples.
+    """
+    by_len = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    cache: dict[str, str] = {}
+
+    def curie(iri: str) -> str:
+        c = cache.get(iri)
+        if c is None:
+            c = iri
+            for prefix, ns in by_len:
+                if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                    c = f"{prefix}:{iri[len(ns):]}"
+                    break
+            cache[iri] = c
+        return c
+
+    def node(n: dict) -> dict:
+        out: dict = {}
+        for k, v in n.items():
+            if k == "@id":
+                out[k] = curie(v)
+            elif k == "@graph":
+                out[k] = [node(x) for x in v]
+            elif k == _RDF_TYPE and all(set(x) == {"@id"} for x in v):
+                types = [curie(x["@id"]) for x in v]
+                out["@type"] = types[0] if len(types) == 1 else types
+            elif k == "@type":
+                out[k] = [curie(x) for x in v] if isinstance(v, list) else curie(v)
+            elif k.startswith("@"):
+                out[k] = v
+            else:
+                vals = [value(x) for x in v]
+                out[curie(k)] = vals[0] if len(vals) == 1 else vals
+        return out
+
+    def value(x: dict):
+        if "@id" in x and len(x) == 1:
+            return {"@id": curie(x["@id"])}
+        if len(x) == 1 and "@value" in x:  # plain string: a bare JSON string means the same
+            return x["@value"]
+        if x.get("@type") == XSD_INTEGER and len(x) == 2:
+            lex = x["@value"]
+            if lex.lstrip("-").isdigit() and str(int(lex)) == lex:  # canonical: a JSON number means the same
+                return int(lex)
+        if "@type" in x:
+            return {**x, "@type": curie(x["@type"])}
+        return x
+
+    return {"@context": dict(prefixes), "@graph": [node(n) for n in expanded]}
+
+
+def _dump_jsonld(doc: dict) -> str:
+    """One node per line: readable, and json's C encoder (``indent`` would force the slow Python one)."""
+    dumps = lambda x: json.dumps(x, ensure_ascii=False)  # noqa: E731
+    lines = ['{"@context": ' + dumps(doc["@context"]) + ',', ' "@graph": [']
+    top = doc["@graph"]
+    for i, node in enumerate(top):
+        end = "," if i < len(top) - 1 else ""
+        inner = node.get("@graph")
+        if inner is None:
+            lines.append("  " + dumps(node) + end)
+            continue
+        head = {k: v for k, v in node.items() if k != "@graph"}
+        lines.append("  " + dumps(head)[:-1] + ', "@graph": [')
+        lines.extend("   " + dumps(n) + ("," if j < len(inner) - 1 else "") for j, n in enumerate(inner))
+        lines.append("  ]}" + end)
+    lines.append(" ]}")
+    return "\n".join(lines) + "\n"
+
+
+def serialize_quads(quads: Iterable[ox.Quad], fmt: str, destination: Path) -> Path:
+    """Write quads in one of :data:`FORMATS` to ``destination`` atomically.
 
     The file appears complete or not at all: we write a temporary file next to
     it and rename, so a failed run never leaves a truncated graph behind.
-    Turtle and N-Triples get the union of all graphs; TriG and N-Quads keep one
-    named graph per document.
+    Turtle and N-Triples get the union of all graphs (each triple once); TriG,
+    N-Quads and JSON-LD keep one named graph per document. Quads are sorted, so
+    the same input gives byte-identical files.
     """
     if fmt not in FORMATS:
         raise SinkError(f"unknown RDF format {fmt!r}; use one of {', '.join(FORMATS)}")
-    _, oxformat, with_graphs = FORMATS[fmt]
+    return write_rows(_sorted(quads, with_graphs=FORMATS[fmt][2]), fmt, destination)
+
+
+def write_rows(rows: list, fmt: str, destination: Path) -> Path:
+    """Serialise already distinct and sorted quads (or triples) atomically; see :func:`serialize_quads`."""
+    oxformat = FORMATS[fmt][1]
+    if oxformat is None:
+        expanded = json.loads(ox.serialize(rows, None, ox.RdfFormat.JSON_LD))
+        data = _dump_jsonld(_compact_jsonld(expanded, PREFIXES)).encode("utf-8")
+    else:
+        prefixes = PREFIXES if oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+        data = ox.serialize(rows, None, oxformat, prefixes=prefixes)
+        if prefixes:  # the @prefix header comes out in hash order; sort it for stable bytes
+            lines = data.split(b"\n")
+            n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
+            data = b"\n".join(sorted(lines[:n]) + lines[n:])
     tmp = destination.with_name("." + destination.name + ".tmp")
     try:
-        if oxformat is None:  # JSON-LD: rdflib compacts with our prefixes as the @context
-            graph = ds if with_graphs else union_graph(ds)
-            graph.serialize(tmp, format="json-ld", context=PREFIXES, auto_compact=True, encoding="utf-8")
-        else:
-            prefixes = PREFIXES if oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-            data = ox.serialize(ox_quads(ds, with_graphs=with_graphs), None, oxformat, prefixes=prefixes)
-            if prefixes:  # the @prefix header comes out in hash order; sort it for stable bytes
-                lines = data.split(b"\n")
-                n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
-                data = b"\n".join(sorted(lines[:n]) + lines[n:])
-            tmp.write_bytes(data)
+        tmp.write_bytes(data)
         os.replace(tmp, destination)
     except OSError as e:
         raise SinkError(f"cannot write {destination}: {e}; check that the directory is writable") from e
     return destination
 
 
+def ox_quads(ds: Dataset, *, with_graphs: bool = True) -> list:
+    """An rdflib dataset (e.g. from :func:`to_rdf_graph`) as sorted pyoxigraph quads.
+
+    With ``with_graphs=False``: the union of all graphs as triples, each once.
+    """
+    conv = _ox_converter()
+    default = ox.DefaultGraph()
+    quads = []
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        g = getattr(g, "identifier", g)
+        graph = default if g is None or g == DATASET_DEFAULT_GRAPH_ID else conv(g)
+        quads.append(ox.Quad(conv(s), conv(p), conv(o), graph))
+    return _sorted(quads, with_graphs=with_graphs)
+
+
+def serialize(ds: Dataset, fmt: str, destination: Path) -> Path:
+    """Write an rdflib dataset (e.g. from :func:`to_rdf_graph`) exactly as :class:`RDFWriter` does."""
+    return serialize_quads(ox_quads(ds), fmt, destination)
+
+
 class RDFWriter:
     """Writes ``graph.ttl``, ``graph.trig``, ``graph.jsonld`` and ``graph.nt`` into ``out_dir``.
 
-    Extractions accumulate in memory (Turtle and JSON-LD group by subject, so
-    they need the whole graph); :meth:`close` writes each file atomically.
+    Extractions accumulate in memory as pyoxigraph quads (Turtle and JSON-LD
+    group by subject, so they need the whole graph); :meth:`close` writes each
+    file atomically.
 
     Args:
         out_dir: the output directory (created if missing).
         formats: any of :data:`FORMATS` (``ttl``, ``trig``, ``jsonld``, ``nt``, ``nq``).
         include_ontology: put the ontology in the outputs (its own TriG graph).
         include_mentions: add a span per entity mention.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with RDFWriter(d, formats=["ttl"]) as w:
+    ...         pass
+    ...     sorted(p.name for p in Path(d).iterdir())
+    ['graph.ttl']
     """
 
     def __init__(
@@ -534,18 +770,24 @@ class RDFWriter:
             raise SinkError(f"unknown RDF format(s) {', '.join(unknown)}; use any of {', '.join(FORMATS)}")
         self.out_dir = Path(out_dir)
         self.formats = tuple(formats)
-        self._builder = RDFBuilder(include_ontology=include_ontology, include_mentions=include_mentions)
+        self._builder = OxBuilder(include_ontology=include_ontology, include_mentions=include_mentions)
         self.paths: dict[str, Path] = {}
         self._closed = False
 
-    @property
-    def dataset(self) -> Dataset:
-        return self._builder.dataset
+    def quads(self) -> list[ox.Quad]:
+        """Everything written so far, as pyoxigraph quads (e.g. to load a pyoxigraph Store)."""
+        return self._builder.quads()
 
     def write(self, extraction: Extraction) -> None:
         if self._closed:
             raise SinkError("RDFWriter.write() after close(); create a new writer")
         self._builder.add(extraction)
+
+    def write_resolution(self, resolution) -> None:
+        """Add the cross-document resolution links (:mod:`kg.resolve.rdf`) in their own graph."""
+        from kg.resolve.rdf import RESOLUTION_GRAPH, resolution_triples
+
+        self._builder.add_graph("\x00resolution", RESOLUTION_GRAPH, resolution_triples(resolution))
 
     def close(self) -> dict[str, Path]:
         """Write every format; returns format → path. Closing twice is harmless."""
@@ -556,9 +798,13 @@ class RDFWriter:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise SinkError(f"cannot create output directory {self.out_dir}: {e}") from e
+        rows = {}
         for fmt in self.formats:
-            self.paths[fmt] = serialize(self.dataset, fmt, self.out_dir / FORMATS[fmt][0])
-        log.info("RDF: %d documents, %d quads → %s", self._builder.documents, len(self.dataset), self.out_dir)
+            with_graphs = FORMATS[fmt][2]
+            if with_graphs not in rows:
+                rows[with_graphs] = self._builder.rows(with_graphs=with_graphs)
+            self.paths[fmt] = write_rows(rows[with_graphs], fmt, self.out_dir / FORMATS[fmt][0])
+        log.info("RDF: %d documents → %s", self._builder.documents, self.out_dir)
         return self.paths
 
     def __enter__(self) -> "RDFWriter":

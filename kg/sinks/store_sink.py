@@ -9,7 +9,8 @@ one named graph per document plus the ontology graph. Writing a document
 - re-building a changed document leaves none of its old facts behind.
 
 rdflib stays the API for building the graph (:func:`kg.sinks.rdf_sink.to_rdf_graph`);
-its quads go into pyoxigraph in one transaction per document.
+the writer diffs each document graph against the store and writes only the
+differences, so re-running a build over unchanged input writes nothing.
 
 >>> import tempfile, rdflib
 >>> ds = rdflib.Dataset()
@@ -54,10 +55,34 @@ def _ontology_graph_iri() -> str:
     return str(ONTOLOGY_IRI)
 
 
-def _to_ox_quads(dataset: rdflib.Dataset) -> list[ox.Quad]:
-    from kg.sinks.rdf_sink import ox_quads
+class _Terms:
+    """rdflib term → pyoxigraph term, memoised per writer (entity IRIs recur in every document)."""
 
-    return ox_quads(dataset, with_graphs=True)
+    def __init__(self) -> None:
+        self._cache: dict = {}
+
+    def __call__(self, t):
+        o = self._cache.get(t)
+        if o is None:
+            if isinstance(t, rdflib.URIRef):
+                o = ox.NamedNode(str(t))
+            elif isinstance(t, rdflib.Literal):
+                if t.language:
+                    o = ox.Literal(str(t), language=t.language)
+                elif t.datatype is not None and str(t.datatype) != _XSD_STRING:
+                    o = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+                else:
+                    o = ox.Literal(str(t))
+            elif isinstance(t, rdflib.BNode):
+                o = ox.BlankNode(str(t))
+            else:
+                raise SinkError(f"cannot store RDF term {t!r} of type {type(t).__name__}")
+            if len(self._cache) < 200_000:
+                self._cache[t] = o
+        return o
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def open_store(path: Path | str) -> ox.Store:
@@ -112,6 +137,7 @@ class StoreWriter:
         self.store = open_store(self.path)
         self._converter = converter
         self._prune = prune
+        self._terms = _Terms()
         #: IRIs of the named graphs written by this writer.
         self.written: set[str] = set()
         if ontology is not None:
@@ -137,29 +163,49 @@ class StoreWriter:
         self.write_dataset(converter([extraction]))
 
     def write_dataset(self, dataset: rdflib.Dataset) -> None:
-        """Replace every named graph in ``dataset`` with its content.
+        """Make every named graph of the store that ``dataset`` names hold exactly its content.
 
-        Triples in the dataset's default graph are added to the store's default
-        graph (set semantics, so re-runs do not grow it).
+        The graph's current quads are read and diffed against the new ones:
+        an unchanged document (the common case on a re-run) costs one read and
+        no write, a changed one only its differences. Triples in the dataset's
+        default graph are added to the store's default graph (set semantics,
+        so re-runs do not grow it).
         """
-        by_graph: dict[object, list[ox.Quad]] = {}
-        for context in dataset.graphs():  # empty graphs still replace (drop) their old content
+        conv = self._terms
+        by_graph: dict[object, set[ox.Quad]] = {}
+        for context in dataset.graphs():  # an empty graph still replaces (drops) the old content
             name = context.identifier
-            if name != DATASET_DEFAULT_GRAPH_ID and not isinstance(name, rdflib.URIRef):
+            if name == DATASET_DEFAULT_GRAPH_ID:
+                target = ox.DefaultGraph()
+            elif isinstance(name, rdflib.URIRef):
+                target = ox.NamedNode(str(name))
+            else:
                 raise SinkError(f"graph name {name!r} is not an IRI; the store keeps one IRI-named graph per document")
-            if name != DATASET_DEFAULT_GRAPH_ID:
-                by_graph[ox.NamedNode(str(name))] = []
-        for quad in _to_ox_quads(dataset):
-            by_graph.setdefault(quad.graph_name, []).append(quad)
-        for graph, quads in by_graph.items():
-            if isinstance(graph, ox.NamedNode):
-                if self.store.contains_named_graph(graph):
-                    self.store.remove_graph(graph)
+            quads = by_graph.setdefault(target, set())
+            quads.update(ox.Quad(conv(s), conv(p), conv(o), target) for s, p, o in context)
+        try:
+            for graph, new in by_graph.items():
+                if isinstance(graph, ox.DefaultGraph):
+                    self.store.extend(new)
+                    continue
                 self.written.add(graph.value)
-            try:
-                self.store.extend(quads)
-            except OSError as e:
-                raise SinkError(f"cannot write graph {graph} into the store at {self.path}: {e}") from e
+                old = set(self.store.quads_for_pattern(None, None, None, graph))
+                stale = old - new
+                if len(stale) > len(old) // 2:  # mostly new content: drop the graph and load it whole
+                    self.store.remove_graph(graph)
+                    self.store.extend(new)
+                    continue
+                for quad in stale:
+                    self.store.remove(quad)
+                self.store.extend(new - old)
+        except OSError as e:
+            raise SinkError(f"cannot write into the RDF store at {self.path}: {e}") from e
+
+    def write_resolution(self, resolution) -> None:
+        """Replace the cross-document resolution links (:mod:`kg.resolve.rdf`)."""
+        from kg.resolve.rdf import to_rdf_graph
+
+        self.write_dataset(to_rdf_graph(resolution))
 
     def prune(self) -> list[str]:
         """Drop the named graphs this writer did not write (documents no longer in the build).

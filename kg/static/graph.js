@@ -7,7 +7,10 @@
 (function () {
   "use strict";
 
+  var T0 = performance.now(), timings = { scriptStart: Math.round(T0) };
+  function mark(name) { timings[name] = Math.round(performance.now() - T0); }
   var DATA = JSON.parse(document.getElementById("kg-data").textContent);
+  mark("parsed");
   var CONFIG = JSON.parse(document.getElementById("kg-config").textContent);
   var docs = DATA.docs, sents = DATA.sents, colors = DATA.colors;
   var nodeById = new Map(), edgeById = new Map(), incident = new Map();
@@ -56,12 +59,17 @@
   function passes(n) { return state.types.has(n.type) && dateOK(n.docs); }
 
   // ---------------------------------------------------------------- vis data
+  // The vis DataSets hold only what is on screen (a few hundred items), not the
+  // whole corpus: recompute() adds and removes the difference.
   var maxDegree = DATA.nodes.reduce(function (m, n) { return Math.max(m, n.degree); }, 1);
-  var visNodes = new vis.DataSet(DATA.nodes.map(function (n) {
+  // Statement labels help on a small graph and clutter a large one: on by default up to 60 statements.
+  var statementCount = DATA.nodes.filter(function (n) { return n.type === "Statement"; }).length;
+  var showStatementLabels = statementCount <= 60;
+  function visNode(n) {
     var stmt = n.type === "Statement";
     return {
       id: n.id,
-      label: n.label,
+      label: stmt && !showStatementLabels ? "" : n.label,
       title: n.label + "\n" + n.type + " · degree " + n.degree,
       value: n.degree + 1,
       shape: stmt ? "diamond" : "dot",
@@ -71,33 +79,54 @@
       font: stmt ? { size: 10, color: "#6b4a63" } : { size: 14 + Math.round(8 * n.degree / maxDegree), color: "#222" },
       borderWidth: 1.5
     };
-  }));
+  }
   var EDGE_STYLE = {
     said: { color: "#b07aa1", dashes: false },
     onBehalfOf: { color: "#b07aa1", dashes: [4, 4] },
     addressedTo: { color: "#b07aa1", dashes: [2, 3] },
     mentions: { color: "#c8c8c8", dashes: [3, 3] }
   };
-  var visEdges = new vis.DataSet(DATA.edges.map(function (e) {
-    var s = EDGE_STYLE[e.predicate] || { color: "#777777", dashes: false };
+  function visEdge(e) {
+    var s = EDGE_STYLE[e.predicate] || { color: "#777777", dashes: false }, n = evOf(e).length;
     return {
       id: e.id, from: e.from, to: e.to,
       label: e.predicate === "mentions" ? undefined : e.predicate,
-      title: e.predicate + " (" + e.ev.length + " sentence" + (e.ev.length === 1 ? "" : "s") + ")",
+      title: e.predicate + " (" + n + " sentence" + (n === 1 ? "" : "s") + ")",
       arrows: { to: { enabled: true, scaleFactor: 0.5 } },
       color: { color: s.color, highlight: "#222222", hover: "#444444" },
       dashes: s.dashes,
-      width: 1 + Math.min(4, Math.log2(e.ev.length)),
+      width: 1 + Math.min(4, Math.log2(n)),
       font: { size: 10, color: "#555", strokeWidth: 3, align: "middle" }
     };
-  }));
-  var nodeView = new vis.DataView(visNodes, { filter: function (item) { return state.shown.has(item.id); } });
-  var edgeView = new vis.DataView(visEdges, {
-    filter: function (item) {
-      var e = edgeById.get(item.id);
-      return state.preds.has(e.predicate) && dateOK(e.docs) && state.shown.has(e.from) && state.shown.has(e.to);
-    }
-  });
+  }
+  /** Evidence of an edge; a statement's edges share the statement's own sentence. */
+  function evOf(e) {
+    if (!e.stmt) return e.ev;
+    var st = nodeById.get(e.stmt);
+    return [{ s: st.ev[0].s, hl: st.ev[0].hl, q: {}, c: st.stmt.confidence, x: st.stmt.extractor }];
+  }
+  function setStatementLabels(on) {
+    showStatementLabels = on;
+    visNodes.update(visNodes.getIds().filter(function (id) { return nodeById.get(id).type === "Statement"; })
+      .map(function (id) { return { id: id, label: on ? nodeById.get(id).label : "" }; }));
+  }
+  var visNodes = new vis.DataSet(), visEdges = new vis.DataSet();
+  function edgeVisible(e) {
+    return state.preds.has(e.predicate) && dateOK(e.docs) && state.shown.has(e.from) && state.shown.has(e.to);
+  }
+  /** Bring visEdges in line with the shown nodes and the predicate/date filters. */
+  function syncEdges() {
+    var want = new Set();
+    state.shown.forEach(function (id) {
+      incident.get(id).forEach(function (e) { if (edgeVisible(e)) want.add(e.id); });
+    });
+    var drop = visEdges.getIds().filter(function (id) { return !want.has(id); });
+    if (drop.length) visEdges.remove(drop);
+    var add = [];
+    want.forEach(function (id) { if (!visEdges.get(id)) add.push(visEdge(edgeById.get(id))); });
+    if (add.length) visEdges.add(add);
+  }
+  mark("datasets");
 
   // ---------------------------------------------------------------- layout
   // Compute the initially shown nodes first: the network then stabilises them
@@ -105,9 +134,10 @@
   buildFilters();
   buildSearch();
   recompute();
+  mark("filtered");
   var container = document.getElementById("kg-graph");
   var loading = document.getElementById("kg-loading");
-  var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, {
+  var network = new vis.Network(container, { nodes: visNodes, edges: visEdges }, {
     autoResize: true,
     layout: { improvedLayout: false, randomSeed: 7 },
     nodes: { scaling: { min: 8, max: 42, label: { enabled: false } } },
@@ -115,13 +145,19 @@
     interaction: { hover: true, tooltipDelay: 250, hideEdgesOnDrag: true, navigationButtons: false, keyboard: false },
     physics: {
       solver: "forceAtlas2Based",
-      forceAtlas2Based: { gravitationalConstant: -60, springLength: 110, avoidOverlap: 0.4 },
-      stabilization: { enabled: true, iterations: 400, updateInterval: 50, fit: true }
+      // A large graph needs more pull to the centre, or its many small components drift apart.
+      forceAtlas2Based: { gravitationalConstant: -60, centralGravity: state.shown.size > 80 ? 0.03 : 0.01,
+                          springLength: 110, avoidOverlap: 0.4 },
+      // Fewer, coarser iterations for a big view: the layout is frozen afterwards anyway.
+      stabilization: { enabled: true, iterations: state.shown.size > 150 ? 200 : 400, updateInterval: 50, fit: true },
+      minVelocity: state.shown.size > 150 ? 2 : 0.75
     }
   });
+  mark("network");
   var ready = false;
   function settled() {
     if (ready) return;
+    if (!timings.laidOut) mark("laidOut");
     network.setOptions({ physics: { enabled: false } });
     network.fit();
     loading.style.display = "none";
@@ -148,10 +184,13 @@
       if (capped < state.cap) { shown.add(n.id); capped++; }
     }
     state.revealed.forEach(function (id) { if (passes(nodeById.get(id))) shown.add(id); });
-    var before = state.shown;
+    var added = [], dropped = [];
+    shown.forEach(function (id) { if (!state.shown.has(id)) added.push(visNode(nodeById.get(id))); });
+    state.shown.forEach(function (id) { if (!shown.has(id)) dropped.push(id); });
     state.shown = shown;
-    nodeView.refresh();
-    edgeView.refresh();
+    if (dropped.length) visNodes.remove(dropped);
+    if (added.length) visNodes.add(added);
+    syncEdges();
     var hiddenByCap = passing - shown.size;
     var hiddenByFilter = DATA.nodes.length - passing;
     var msg = "Showing " + fmt(shown.size) + " of " + fmt(DATA.nodes.length) + " nodes.";
@@ -161,9 +200,7 @@
     document.getElementById("kg-stats").textContent =
       fmt(DATA.nodes.length) + " nodes · " + fmt(DATA.edges.length) + " edges · " + fmt(docs.length) +
       " document" + (docs.length === 1 ? "" : "s");
-    var added = 0;
-    shown.forEach(function (id) { if (!before.has(id)) added++; });
-    return added;
+    return added.length;
   }
   function update() { if (recompute() > 0) relayout(); }
 
@@ -191,7 +228,7 @@
       cb.checked = true;
       cb.addEventListener("change", function () {
         if (cb.checked) state.preds.add(p); else state.preds.delete(p);
-        edgeView.refresh();
+        syncEdges();
       });
       preds.appendChild(el("label", { class: "kg-row" }, [
         cb, el("span", { class: "kg-pred", text: p }),
@@ -212,7 +249,7 @@
       state.from = from.value; state.to = to.value;
       state.undated = document.getElementById("kg-undated").checked;
       update();
-      edgeView.refresh();
+      syncEdges();
     }
     from.addEventListener("change", onDate);
     to.addEventListener("change", onDate);
@@ -223,6 +260,9 @@
       var v = parseInt(cap.value, 10);
       if (v > 0) { state.cap = v; update(); }
     });
+    var stmtLabels = document.getElementById("kg-stmt-labels");
+    stmtLabels.checked = showStatementLabels;
+    stmtLabels.addEventListener("change", function () { setStatementLabels(stmtLabels.checked); });
     document.getElementById("kg-show-all").addEventListener("click", function () {
       state.cap = DATA.nodes.length; cap.value = state.cap; update();
     });
@@ -367,6 +407,14 @@
     if (n.aliases.length) panel.appendChild(el("div", { class: "kg-note", text: "Also: " + n.aliases.join("; ") }));
   }
 
+  /** The content as extracted; contiguous content is not stored, but cut from the sentence. */
+  function statementContent(n) {
+    if (n.stmt.content !== null) return n.stmt.content;
+    var text = sents[n.ev[0].s][2];
+    var h = n.ev[0].hl.filter(function (x) { return x[2] === "content"; })[0];
+    return text.slice(h[0], h[1]);
+  }
+
   function showNode(id) {
     var n = nodeById.get(id);
     if (!n) return;
@@ -383,7 +431,7 @@
       if (st.quantities.length) row("quantities", document.createTextNode(st.quantities.map(function (q) {
         return q.of ? q.text + " of " + q.of : q.text; }).join("; ")));
       panel.appendChild(kv);
-      panel.appendChild(el("blockquote", { class: "kg-quote", text: st.content }));
+      panel.appendChild(el("blockquote", { class: "kg-quote", text: statementContent(n) }));
     }
     var edges = incident.get(id);
     if (edges.length) {
@@ -394,7 +442,7 @@
         ul.appendChild(el("li", null, [
           edgeLink(e, out ? "→ " + e.predicate : "← " + e.predicate), " ",
           nodeLink(other),
-          el("span", { class: "kg-count", text: " " + (on && on.type === "Statement" ? "" : "") + "(" + e.ev.length + ")" })
+          el("span", { class: "kg-count", text: "(" + evOf(e).length + ")" })
         ]));
       });
       panel.appendChild(ul);
@@ -415,11 +463,12 @@
     panel.setAttribute("data-edge", id);
     panel.removeAttribute("data-node");
     panel.appendChild(el("h2", null, [nodeLink(e.from), " ", el("span", { class: "kg-pred", text: "—" + e.predicate + "→" }), " ", nodeLink(e.to)]));
+    var evs = evOf(e);
     panel.appendChild(el("div", { class: "kg-count", text: (a ? a.type : "?") + " → " + (b ? b.type : "?") + " · " +
-      e.ev.length + " sentence" + (e.ev.length === 1 ? "" : "s") + " · extractor " + e.ev[0].x +
-      " · confidence " + e.ev.map(function (v) { return v.c; }).join(", ") }));
+      evs.length + " sentence" + (evs.length === 1 ? "" : "s") + " · extractor " + evs[0].x +
+      " · confidence " + evs.map(function (v) { return v.c; }).join(", ") }));
     panel.appendChild(el("h3", { text: "Evidence" }));
-    panel.appendChild(evidenceEl(sortEv(e.ev)));
+    panel.appendChild(evidenceEl(sortEv(evs)));
   }
 
   network.on("click", function (params) {
@@ -434,8 +483,8 @@
 
   // For scripts and tests: the network, its data and the page's actions.
   window.kg = {
-    network: network, nodes: visNodes, edges: visEdges, nodeView: nodeView, edgeView: edgeView,
-    data: DATA, select: select, showNode: showNode, showEdge: showEdge,
+    network: network, nodes: visNodes, edges: visEdges, nodeView: visNodes, edgeView: visEdges,
+    data: DATA, select: select, timings: timings, showNode: showNode, showEdge: showEdge,
     isReady: function () { return ready; }
   };
 })();

@@ -6,7 +6,10 @@
 #   services/fuseki/fuseki.sh fetch              download the jars (idempotent)
 #   services/fuseki/fuseki.sh start [PORT]       start on 127.0.0.1:PORT (default 3030),
 #                                                in-memory dataset /ds, wait until ready
-#   services/fuseki/fuseki.sh stop               stop the Fuseki this script started
+#   services/fuseki/fuseki.sh stop [PORT]        stop the Fuseki this script started on PORT
+#
+# Each instance has its own pid file (dist/fuseki-PORT.pid) and log, so a test
+# session on a random port never touches a Fuseki someone started on 3030.
 #
 # The dataset is in memory (TDB in-memory mode) with the default graph as the
 # union of the named graphs, the same view `kg serve` gives, so the README
@@ -17,8 +20,9 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DIST="$HERE/dist"
 LIB="$DIST/lib"
-PIDFILE="$DIST/fuseki.pid"
-LOG="$DIST/fuseki.log"
+PORT="${2:-3030}"
+PIDFILE="$DIST/fuseki-$PORT.pid"
+LOG="$DIST/fuseki-$PORT.log"
 JAVA="${JAVA:-java}"
 
 fetch() {
@@ -31,15 +35,23 @@ fetch() {
   [ -f "$LIB/jena-fuseki-main-5.6.0.jar" ] || { echo "fuseki.sh: download failed (see Maven output above)" >&2; exit 1; }
 }
 
+ping() {  # curl when present, else bash's /dev/tcp
+  if command -v curl >/dev/null; then
+    curl -fsS "http://127.0.0.1:$1/\$/ping" >/dev/null 2>&1
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /$/ping HTTP/1.0\r\n\r\n' >&3 && head -1 <&3 | grep -q " 200") 2>/dev/null
+  fi
+}
+
 running() {
   [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
 }
 
 start() {
-  local port="${1:-3030}"
+  local port="$PORT"
   fetch
   if running; then
-    echo "fuseki.sh: already running (pid $(cat "$PIDFILE")); run '$0 stop' first" >&2
+    echo "fuseki.sh: already running on port $port (pid $(cat "$PIDFILE")); run '$0 stop $port' first" >&2
     exit 1
   fi
   command -v "$JAVA" >/dev/null || { echo "fuseki.sh: java not found; install a JDK 17+" >&2; exit 1; }
@@ -49,8 +61,8 @@ start() {
       --localhost --port "$port" --memTDB --set tdb:unionDefaultGraph=true --update --ping /ds \
       >"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
-  for _ in $(seq 1 240); do
-    if curl -fsS "http://127.0.0.1:$port/\$/ping" >/dev/null 2>&1; then
+  for _ in $(seq 1 480); do
+    if ping "$port"; then
       echo "fuseki.sh: Fuseki up at http://127.0.0.1:$port/ds (pid $(cat "$PIDFILE"))"
       return 0
     fi
@@ -62,7 +74,7 @@ start() {
     fi
     sleep 0.25
   done
-  echo "fuseki.sh: Fuseki did not answer on port $port within 60 s; log: $LOG" >&2
+  echo "fuseki.sh: Fuseki did not answer on port $port within 120 s; log: $LOG" >&2
   stop
   exit 1
 }
@@ -86,7 +98,7 @@ stop() {
 
 case "${1:-}" in
   fetch) fetch ;;
-  start) start "${2:-3030}" ;;
+  start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 fetch | start [PORT] | stop" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch | start [PORT] | stop [PORT]" >&2; exit 2 ;;
 esac

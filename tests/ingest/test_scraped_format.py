@@ -77,3 +77,14 @@ def test_photo_caption_in_plain_text_is_skipped(tmp_path: Path):
     f.write_text(text, encoding="utf-8")
     (doc,) = read_documents([f])
     assert [doc.text[s:e] for s, e in doc.skip] == ["Mark Rutte. Photo: Reuters"]
+
+
+def test_windows_line_endings_keep_offsets_exact(seed_path: Path, tmp_path: Path):
+    crlf = seed_path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    f = tmp_path / "crlf.txt"
+    f.write_bytes(crlf.encode("utf-8"))
+    (doc,) = read_documents([f])
+    assert doc.text == crlf
+    assert doc.meta.author == "Ulyana Krychkovska"
+    unix = seed_doc(seed_path)
+    assert [doc.text[s:e] for s, e in doc.skip] == [unix.text[s:e] for s, e in unix.skip]

@@ -37,3 +37,16 @@ def test_unresolvable_pronoun_gives_none(nlp):
     text = "The ministry published a report. He said nothing."
     link = _linker(nlp, Document(id="t", text=text))
     assert link.pronoun_entity(*_span(text, "He said")) is None
+
+
+def test_role_description_resolves_to_the_role_holder(nlp):
+    from kg.nlp.extract import assemble_relations
+
+    text = ("Pentagon spokesperson Pat Ryder spoke on Monday. NATO Secretary General Mark Rutte listened. "
+            "The spokesperson said deliveries would continue.")
+    link = _linker(nlp, Document(id="t", text=text))
+    rels = assemble_relations(link)
+    s = text.index("The spokesperson")
+    assert link.description_entity(s, s + len("The spokesperson"), rels) == "person/pat-ryder"
+    s = text.index("deliveries")
+    assert link.description_entity(s, s + len("deliveries"), rels) is None

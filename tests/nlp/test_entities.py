@@ -63,3 +63,28 @@ def test_place_gazetteer_does_not_cut_longer_names(nlp):
     names = {e.name: e.type for e in x.entities}
     assert names.get("Kyiv") == "Location"
     assert names.get("Ukraine Security Assistance Initiative") == "Organization"
+
+
+def test_norp_naming_a_body_is_an_organisation(nlp):
+    x = extract(Document(id="t", text="The Democrats blocked the bill, and the Republicans protested."), nlp)
+    assert {(e.name, e.type) for e in x.entities} == {("Democrats", "Organization"), ("Republicans", "Organization")}
+
+
+def test_anaphoric_alliance_is_dropped_not_minted(nlp):
+    x = extract(Document(id="t", text="The Alliance must bolster its defence industry, NATO said."), nlp)
+    assert [e.name for e in x.entities] == ["NATO"]
+    assert [m.text for m in x.entities[0].mentions] == ["NATO"]
+
+
+def test_dateline_place_in_capitals(nlp):
+    x = extract(Document(id="t", text="DAYTON, Ohio (AP) - The plant will close, officials said."), nlp)
+    types = {e.name: e.type for e in x.entities}
+    assert types.get("DAYTON") == "Location"
+
+
+def test_hard_wrapped_lines_are_not_sentence_breaks(nlp):
+    text = "The minister said on Monday that the\nagreement would hold.\nHeadline Without A Full Stop\nBody text follows."
+    x = extract(Document(id="t", text=text), nlp)
+    texts = [s.text for s in x.sentences]
+    assert texts[0] == "The minister said on Monday that the\nagreement would hold."
+    assert "Headline Without A Full Stop" in texts

@@ -6,6 +6,7 @@ import json
 
 from kg.model import Document, Extraction
 from kg.nlp import EXTRACTOR, extract, extract_many
+from kg.nlp.coref import PRONOUN_GENDER
 
 
 def _check_offsets(x: Extraction, text: str) -> int:
@@ -23,7 +24,8 @@ def _check_offsets(x: Extraction, text: str) -> int:
         for span, ent in ((ev.subject_span, r.subject), (ev.object_span, r.object)):
             assert span is not None and ev.start <= span[0] < span[1] <= ev.end
             mention_spans = {(m.start, m.end) for e in x.entities if e.id == ent for m in e.mentions}
-            assert tuple(span) in mention_spans
+            # an argument is a mention of its entity, or a pronoun resolved to it
+            assert tuple(span) in mention_spans or text[span[0]:span[1]].lower() in PRONOUN_GENDER
         n += 1
     for st in x.statements:
         ev = st.evidence

@@ -60,3 +60,25 @@ def test_located_in_comma(nlp):
 
 def test_no_relation_without_a_pattern(nlp):
     assert _rels(nlp, "Angela Merkel and Emmanuel Macron both spoke on Tuesday.") == set()
+
+
+def test_pronoun_subject_of_a_meeting(nlp):
+    text = "Antony Blinken arrived in Brussels on Tuesday. He met with Mark Rutte on Wednesday."
+    x = extract(Document(id="t", text=text), nlp)
+    met = [r for r in x.relations if r.predicate == "metWith"]
+    assert len(met) == 1
+    r = met[0]
+    assert (r.subject, r.object) == ("person/antony-blinken", "person/mark-rutte")
+    assert text[slice(*r.evidence.subject_span)] == "He"
+    assert r.evidence.text == "He met with Mark Rutte on Wednesday."
+    assert r.qualifiers.get("date") == "Wednesday"
+
+
+def test_conjoined_subjects_met(nlp):
+    rels = _rels(nlp, "Antony Blinken and Mark Rutte met in Brussels on Wednesday.")
+    assert ("Antony Blinken", "metWith", "Mark Rutte") in rels
+
+
+def test_support_verb_meeting_noun(nlp):
+    rels = _rels(nlp, "Antony Blinken held talks with Mark Rutte in Brussels.")
+    assert ("Antony Blinken", "metWith", "Mark Rutte") in rels

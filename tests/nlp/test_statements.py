@@ -94,6 +94,24 @@ def test_sabrina_singh_reaffirmed(seed):
     assert _content(doc, c).startswith("the US's commitment to continuing military support")
 
 
+def test_blinken_assured_nato(seed):
+    doc, cands = seed
+    c = _by_cue(doc, cands, "assured", "that the administration of current President Joe Biden")
+    assert _text(doc, c.speaker_span).endswith("Antony Blinken")
+    assert _text(doc, c.addressee_span) == "NATO"
+
+
+def test_labels_before_a_colon_are_not_speakers(seed):
+    doc, cands = seed
+    assert not any(_text(doc, c.speaker_span) in ("Source", "Quote", "Background", "Stock photo") for c in cands)
+
+
+def test_line_initial_name_colon(nlp):
+    doc, c = _one(nlp, "Lynch: No outside influence on FBI probe into Clinton emails\n\nThe hearing ended.")
+    assert (_text(doc, c.speaker_span), _text(doc, c.cue)) == ("Lynch", ":")
+    assert _content(doc, c) == "No outside influence on FBI probe into Clinton emails"
+
+
 def test_according_to_in_seed(seed):
     doc, cands = seed
     c = _by_cue(doc, cands, "according to")
@@ -191,3 +209,69 @@ def test_quote_pairing_curly_and_straight(nlp):
     doc = nlp('He said “yes.” Then she said "no, never."')
     pairs = [doc[o : c + 1].text for o, c in quote_spans(doc)]
     assert pairs == ["“yes.”", '"no, never."']
+
+
+# ------------------------------------------------- real PolNeAR dev sentences
+# One sentence per construction, copied from PolNeAR dev articles; the rules are
+# generic and were not written against these.
+
+
+@pytest.mark.parametrize(
+    "text, speaker, cue, content, kind",
+    [
+        (
+            "Clinton beats Trump by 46 percent to 42 percent, according to the poll.",
+            "the poll", "according to", "Clinton beats Trump by 46 percent to 42 percent", "indirect",
+        ),
+        (
+            "According to exit polls, Mitt Romney had a ten-point lead over Obama among the high-earning group in 2012, but still lost the election.",
+            "exit polls", "According to",
+            "Mitt Romney had a ten-point lead over Obama among the high-earning group in 2012, but still lost the election",
+            "indirect",
+        ),
+        (
+            "“It doesn’t make any sense. The insurance model doesn’t work here,” Clinton said.",
+            "Clinton", "said", "“It doesn’t make any sense. The insurance model doesn’t work here,”", "direct",
+        ),
+        (
+            "The IMF had warned that the Brexit vote could depress growth in Britain for years.",
+            "The IMF", "warned", "that the Brexit vote could depress growth in Britain for years", "indirect",
+        ),
+    ],
+)
+def test_polnear_dev_constructions(nlp, text, speaker, cue, content, kind):
+    doc, c = _one(nlp, text)
+    assert (_text(doc, c.speaker_span), _text(doc, c.cue), _content(doc, c), c.kind) == (speaker, cue, content, kind)
+
+
+# ------------------------------------------------- against the textacy baseline
+
+
+def _polnear_root():
+    from pathlib import Path
+
+    here = Path(__file__).resolve()
+    for cand in (here.parents[2].parent / "shared", here.parents[3] / "shared", here.parents[4] / "shared"):
+        if (cand / "data" / "polnear" / "dev").is_dir():
+            return cand / "data"
+    pytest.skip("PolNeAR dev not found in ../shared/data")
+
+
+def test_rules_beat_textacy_on_dev_slice(nlp):
+    """First 10 dev articles (a fixed slice), scored with kg eval's PolNeAR scorer."""
+    from kg.eval import baselines, polnear
+
+    articles = polnear.load(_polnear_root(), "dev", limit=10)
+    docs = list(nlp.pipe(a.text for a in articles))
+    ours = polnear.score(
+        articles,
+        (
+            (a.id, [polnear.Attribution((c.speaker_span,) if c.speaker_span else None, (c.cue,), c.content)
+                    for c in find_statements(doc)])
+            for a, doc in zip(articles, docs)
+        ),
+    )
+    theirs = polnear.score(articles, ((a.id, baselines.textacy_quotes(doc)) for a, doc in zip(articles, docs)), "textacy")
+    assert ours.counts.attribution.f1 > theirs.counts.attribution.f1 + 0.1
+    assert ours.counts.source.f1 > theirs.counts.source.f1
+    assert ours.counts.attribution.precision > 0.6

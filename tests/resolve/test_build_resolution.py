@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import OWL, RDFS
 
 from kg.build import build, resolved_records
 from kg.cli import main
@@ -39,7 +39,9 @@ def test_build_merges_across_documents_in_every_output(tmp_path):
     g = Graph().parse(out / "graph.ttl")
     assert "Tony Blinken" in {str(o) for o in g.objects(BLINKEN, URIRef("http://www.w3.org/2004/02/skos/core#altLabel"))}
     assert (BLINKEN, RDFS.label, None) in g
-    assert not list(g.triples((URIRef("https://kg.example.org/id/person/tony-blinken"), None, None)))
+    # The document-level IRI only survives as an alias link to the canonical one.
+    tony = URIRef("https://kg.example.org/id/person/tony-blinken")
+    assert [(p, o) for _, p, o in g.triples((tony, None, None))] == [(OWL.sameAs, BLINKEN)]
     # The records keep each document's own view; resolution.json maps them.
     raw = [json.loads(line) for line in (out / "extractions.jsonl").read_text().splitlines()]
     assert any(e["id"] == "person/tony-blinken" for r in raw for e in r["entities"])
@@ -71,3 +73,21 @@ def test_bad_aliases_file_is_one_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["resolve", str(out), "--aliases", str(bad)])
     assert result.exit_code == 1
     assert f"{out / 'aliases.tsv'}:1" in result.output or f"{bad}:1" in result.output
+
+
+def test_rdf_and_store_link_merged_names_with_owl_sameas(tmp_path):
+    import pyoxigraph as ox
+    from rdflib import Dataset
+    from rdflib.namespace import OWL
+
+    from kg.resolve.rdf import RESOLUTION_GRAPH
+
+    out = tmp_path / "out"
+    build([corpus(tmp_path)], out, outputs=["rdf", "store"])
+    tony = URIRef("https://kg.example.org/id/person/tony-blinken")
+    ds = Dataset().parse(out / "graph.trig", format="trig")
+    assert (tony, OWL.sameAs, BLINKEN, RESOLUTION_GRAPH) in set(ds.quads((None, OWL.sameAs, None, None)))
+    store = ox.Store.read_only(str(out / "store"))
+    ask = "ASK { GRAPH ?g { ?a <http://www.w3.org/2002/07/owl#sameAs> ?b } }"
+    assert store.query(ask, substitutions={ox.Variable("a"): ox.NamedNode(str(tony)),
+                                           ox.Variable("b"): ox.NamedNode(str(BLINKEN))})

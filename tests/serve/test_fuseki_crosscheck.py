@@ -50,7 +50,7 @@ def fuseki():
     try:
         yield f"http://127.0.0.1:{port}/ds"
     finally:
-        subprocess.run([str(SCRIPT), "stop"], capture_output=True, timeout=60)
+        subprocess.run([str(SCRIPT), "stop", str(port)], capture_output=True, timeout=60)
 
 
 @pytest.fixture(scope="session")

@@ -132,3 +132,15 @@ def test_sparqlwrapper_csv(server):
     body = client.query().convert().decode("utf-8")
     assert body.splitlines()[0] == "organisation,person,role"
     assert "NATO,Mark Rutte,Secretary General" in body.splitlines()
+
+
+def test_rdflib_sparqlstore_client(server, sample_extractions):
+    """rdflib's SPARQLStore (what rdflib users point at an endpoint) reads the same answers."""
+    from rdflib import Graph
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = Graph(store=SPARQLStore(server.endpoint, returnFormat="xml"))
+    rows = {(str(r.person), str(r.other)) for r in graph.query(queries.MET_WITH)}
+    name = names(sample_extractions)
+    assert rows == {(name[r.subject], name[r.object]) for ex in sample_extractions for r in ex.relations
+                    if r.predicate == "metWith"}

@@ -81,6 +81,13 @@ def test_relations_and_statements_become_edges_with_evidence(seed):
 
     he = next(s for s in seed.statements if s.cue.text == "highlighted")
     assert (BLINKEN, "said", he.id) in edges
+    # A statement's edges point to it for their evidence instead of copying the sentence.
+    said = edges[(RYDER, "said", ryder_stmt.id)]
+    assert said["stmt"] == ryder_stmt.id and said["ev"] == []
+    # Contiguous content inside the sentence is cut from it by the page, not stored twice.
+    assert node["stmt"]["content"] is None
+    (a, b), = [h[:2] for h in node["ev"][0]["hl"] if h[2] == "content"]
+    assert sent[a:b] == ryder_stmt.content.text
 
 
 def test_entity_evidence_highlights_every_mention(seed):
@@ -152,6 +159,7 @@ def test_writer_writes_on_close_atomically(seed, tmp_path):
     html = path.read_text(encoding="utf-8")
     assert _embedded(html, "kg-config") == {"maxNodes": 3}
     assert w.summary == {"nodes": 18, "edges": 21, "docs": 1}
+    assert path.stat().st_size < 800_000  # the vendored library (650 kB) is most of it
     assert list(path.parent.iterdir()) == [path]  # no temp file left
     with pytest.raises(SinkError, match="closed"):
         w.write(seed)

@@ -135,6 +135,20 @@ def test_seed_nodes_render_and_click_on_blinken_shows_his_sentences(driver, seed
     assert "location: Brussels" in panel.text
     assert panel.get_attribute("data-edge")
 
+    # A statement node: speaker, cue, content; its "said" edge quotes the statement's sentence.
+    ryder = driver.execute_script(
+        "return window.kg.data.nodes.find(n => n.type === 'Statement' && n.stmt.cue === 'reported').id")
+    driver.execute_script("window.kg.select(arguments[0])", ryder)
+    deadline = time.monotonic() + 10
+    while panel.get_attribute("data-node") != ryder and time.monotonic() < deadline:
+        time.sleep(0.1)
+    quote = panel.find_element(By.CSS_SELECTOR, ".kg-quote").text
+    assert quote.startswith("the US has delivered 83% of the promised munitions, 67%")
+    assert "83% of the promised munitions" in panel.text  # quantities
+    panel.find_element(By.XPATH, ".//button[normalize-space()='← said']").click()
+    assert "Earlier, Pentagon spokesperson Pat Ryder reported" in panel.text
+    assert {m.text for m in panel.find_elements(By.CSS_SELECTOR, ".kg-ev mark.cue")} == {"reported"}
+
     # Back to Blinken, for the screenshot.
     driver.execute_script("window.kg.select('person/antony-blinken')")
     ActionChains(driver).move_to_element(driver.find_element(By.ID, "kg-header")).perform()

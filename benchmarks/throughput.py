@@ -1,0 +1,198 @@
+"""Throughput and memory of ``kg build`` against raw spaCy, in one run.
+
+On the PolNeAR train articles (``$KG_DATA/polnear/train/text``, ~840 news
+articles) this measures, each in a fresh subprocess:
+
+1. raw ``nlp.pipe`` over the texts with the same model (``spacy.load``, no kg
+   components, docs discarded): the ceiling;
+2. ``kg build`` with 1 process and with 2 processes (``--processes``), whole
+   build: ingest, NLP, rules, records, cross-document resolution and every
+   graph output, unless ``--format`` narrows it;
+3. peak RSS of each run (the process tree: the build plus its workers),
+   sampled with psutil, and for the 1-process build on the first 200 articles
+   versus all of them (memory must not grow with the corpus).
+
+Words are whitespace-separated tokens of the article texts, the same count for
+every row. Ratios come from the same run. The machine's load average is
+printed next to the table because the numbers mean little without it.
+
+Usage::
+
+    python benchmarks/throughput.py                 # all ~840 articles (minutes)
+    python benchmarks/throughput.py --limit 100     # quick
+    python benchmarks/throughput.py --format jsonl  # NLP pass + records only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RAW_SCRIPT = r"""
+import json, sys, time
+import spacy
+from kg.nlp.pipeline import MODEL_PACKAGES
+paths = sys.argv[1:]
+texts = [open(p, encoding="utf-8").read() for p in paths]
+nlp = None
+for name in MODEL_PACKAGES.get("en_core_web_sm", ("en_core_web_sm",)):
+    try:
+        nlp = spacy.load(name); break
+    except OSError:
+        pass
+t = time.perf_counter()
+n = 0
+for doc in nlp.pipe(texts, batch_size=16):
+    n += len(doc)
+print(json.dumps({"seconds": time.perf_counter() - t, "tokens": n}))
+"""
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("KG_DATA", ROOT.parent / "shared" / "data"))
+
+
+def run_tree(cmd: list[str], *, env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run ``cmd``; return (wall seconds, peak RSS of the process tree in bytes, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            procs = [ps, *ps.children(recursive=True)]
+            rss = 0
+            for p in procs:
+                try:
+                    rss += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return seconds, peak, out + err
+
+
+def kg_build(corpus: Path, processes: int, formats: str | None) -> dict:
+    out = Path(tempfile.mkdtemp(prefix="kg-bench-out-"))
+    cmd = [sys.executable, "-m", "kg", "build", str(corpus), "--out", str(out), "--processes", str(processes)]
+    if formats:
+        cmd += ["--format", formats]
+    try:
+        seconds, peak, log = run_tree(cmd)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    summary = [line for line in log.splitlines() if line.startswith("kg: ")]
+    return {"seconds": seconds, "rss": peak, "summary": summary[-1] if summary else ""}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=None, help="Use only the first N articles.")
+    ap.add_argument("--small", type=int, default=200, help="Article count for the memory comparison (default 200).")
+    ap.add_argument("--format", dest="formats", default=None, help="kg build --format (default: every output).")
+    ap.add_argument("--json", dest="json_out", default=None, help="Also write the results to this JSON file.")
+    args = ap.parse_args()
+
+    text_dir = data_dir() / "polnear" / "train" / "text"
+    files = sorted(text_dir.glob("*.txt"))
+    if not files:
+        raise SystemExit(f"no articles in {text_dir}; set KG_DATA to the directory holding polnear/")
+    if args.limit:
+        files = files[: args.limit]
+    small = files[: min(args.small, len(files))]
+    words = sum(len(f.read_text(encoding="utf-8").split()) for f in files)
+    small_words = sum(len(f.read_text(encoding="utf-8").split()) for f in small)
+
+    tmp = Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    try:
+        corpus, corpus_small = tmp / "all", tmp / "small"
+        corpus.mkdir()
+        corpus_small.mkdir()
+        for f in files:
+            shutil.copy(f, corpus / f.name)
+        for f in small:
+            shutil.copy(f, corpus_small / f.name)
+
+        load_before = os.getloadavg()
+        rows = []
+        seconds, peak, out = run_tree([sys.executable, "-c", RAW_SCRIPT, *map(str, files)])
+        raw = json.loads(out.strip().splitlines()[0])
+        rows.append(("raw nlp.pipe (en_core_web_sm)", len(files), raw["seconds"], peak, ""))
+        raw_wps = words / raw["seconds"]
+
+        one = kg_build(corpus, 1, args.formats)
+        rows.append(("kg build --processes 1", len(files), one["seconds"], one["rss"], one["summary"]))
+        two = kg_build(corpus, 2, args.formats)
+        rows.append(("kg build --processes 2", len(files), two["seconds"], two["rss"], two["summary"]))
+        few = kg_build(corpus_small, 1, args.formats)
+        rows.append(("kg build --processes 1", len(small), few["seconds"], few["rss"], few["summary"]))
+        load_after = os.getloadavg()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    wps = {
+        "raw": raw_wps,
+        "kg1": words / one["seconds"],
+        "kg2": words / two["seconds"],
+    }
+    result = {
+        "machine": f"{platform.node()} {platform.machine()} {psutil.cpu_count()} CPUs, "
+        f"{psutil.virtual_memory().total / 2**30:.1f} GiB, Python {platform.python_version()}",
+        "articles": len(files),
+        "words": words,
+        "small_articles": len(small),
+        "small_words": small_words,
+        "format": args.formats or "all",
+        "load_before": load_before,
+        "load_after": load_after,
+        "words_per_second": wps,
+        "ratio_kg1_raw": wps["kg1"] / wps["raw"],
+        "speedup_2_vs_1": one["seconds"] / two["seconds"],
+        "peak_rss_mb": {
+            "raw": rows[0][3] / 2**20,
+            "kg1": one["rss"] / 2**20,
+            "kg2": two["rss"] / 2**20,
+            f"kg1_{len(small)}": few["rss"] / 2**20,
+        },
+        "rss_ratio_all_vs_small": one["rss"] / few["rss"],
+    }
+    print(f"machine: {result['machine']}")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}, "
+          f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
+    print(f"corpus: {len(files)} PolNeAR train articles, {words:,} words; kg outputs: {result['format']}\n")
+    print("| run | articles | seconds | words/s | peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, n, secs, rss, _ in rows:
+        w = words if n == len(files) else small_words
+        print(f"| {name} | {n} | {secs:.1f} | {w / secs:,.0f} | {rss / 2**20:,.0f} |")
+    print()
+    print(f"kg build / raw spaCy, 1 process: {result['ratio_kg1_raw']:.2f} (goal >= 0.85)")
+    print(f"2 processes vs 1: {result['speedup_2_vs_1']:.2f}x (goal >= 1.7)")
+    print(f"peak RSS {len(files)} vs {len(small)} articles (1 process): {result['rss_ratio_all_vs_small']:.2f}x "
+          "(flat = about 1)")
+    for name, *_, summary in rows[1:]:
+        print(f"  {name}: {summary}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Parallel extraction: the same NLP work spread over processes (``kg build --processes N``).
+
+Every worker process runs the *whole* per-document work, spaCy and kg's rule
+functions alike (:func:`extract_batch`), so both scale with the cores; the
+parent only reads inputs and writes records. Workers load the model once
+(:func:`worker_model`, cached per process) and receive documents in batches.
+
+Memory stays flat as the corpus grows: :func:`pool_extract` keeps at most a
+fixed window of batches in flight (documents are read lazily from the input
+iterator, never all at once) and yields results in input order, so the output
+of ``--processes 4`` is byte-for-byte that of one process.
+
+The same :func:`extract_batch` runs on Dask workers (:mod:`kg.distributed`).
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Iterable, Iterator, Sequence
+
+from kg.model import Document, Extraction
+
+log = logging.getLogger(__name__)
+
+#: Batches in flight per worker: enough to keep every worker busy while the
+#: parent writes, small enough that memory does not depend on corpus size.
+WINDOW_PER_WORKER = 2
+
+_MODELS: dict[tuple[str, int], object] = {}
+_LOCK = threading.Lock()
+
+
+def worker_model(model: str, max_chars: int):
+    """The spaCy pipeline for ``model``, loaded once per process and reused by every task.
+
+    Dask runs tasks in threads of a long-lived worker process and a process
+    pool reuses its processes, so caching here means one model load per
+    worker, not one per batch.
+    """
+    key = (model, max_chars)
+    nlp = _MODELS.get(key)
+    if nlp is None:
+        from kg.nlp import load_model
+
+        nlp = load_model(model)
+        if max_chars > nlp.max_length:
+            nlp.max_length = max_chars  # the user raised --max-chars on purpose
+        _MODELS[key] = nlp
+        log.info("worker %d loaded %s", os.getpid(), model)
+    return nlp
+
+
+def extract_batch(documents: Sequence[Document], model: str, max_chars: int, batch_size: int = 16) -> list[Extraction]:
+    """Extract a batch of documents in this process (a pool or Dask task).
+
+    A lock serialises use of the cached pipeline in case a Dask worker runs
+    several task threads (spaCy pipelines are not meant to be shared across
+    threads); run Dask workers with ``--nthreads 1`` and one worker per core.
+    """
+    from kg.nlp import extract_many
+
+    with _LOCK:
+        nlp = worker_model(model, max_chars)
+        return list(extract_many(documents, nlp, batch_size=batch_size))
+
+
+def batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    """Group documents lazily into lists of ``size``.
+
+    >>> [len(b) for b in batches(iter(range(5)), 2)]
+    [2, 2, 1]
+    """
+    it = iter(documents)
+    while True:
+        batch = list(itertools.islice(it, size))
+        if not batch:
+            return
+        yield batch
+
+
+def _init_worker(model: str, max_chars: int) -> None:
+    worker_model(model, max_chars)  # load before the first batch arrives
+
+
+def pool_extract(
+    documents: Iterable[Document],
+    *,
+    processes: int,
+    model: str,
+    max_chars: int,
+    batch_size: int = 16,
+) -> Iterator[Extraction]:
+    """Extract ``documents`` on ``processes`` worker processes, yielding in input order.
+
+    Workers are started with ``spawn`` (no inherited threads or locks; each
+    imports kg and loads the model once). At most
+    ``processes * WINDOW_PER_WORKER`` batches are in flight.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    window = max(1, processes * WINDOW_PER_WORKER)
+    pending: collections.deque[Future] = collections.deque()
+    with ProcessPoolExecutor(
+        max_workers=processes, mp_context=ctx, initializer=_init_worker, initargs=(model, max_chars)
+    ) as pool:
+        try:
+            for batch in batches(documents, batch_size):
+                pending.append(pool.submit(extract_batch, batch, model, max_chars, batch_size))
+                while len(pending) >= window:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
