@@ -56,7 +56,7 @@ def test_query_errors_are_one_line(neo4j_server):
 def test_server_killed_mid_load_then_rerun_equals_clean_load(neo4j_server, neo4j_db, tmp_path):
     bench = bench_module()
     src = tmp_path / "big.jsonl"
-    bench.generate(src, docs=400, rels_per_doc=20, stmts_per_doc=4)
+    bench.generate(src, docs=250, rels_per_doc=20, stmts_per_doc=4)
     # the reference: a clean single load
     assert load_cli(neo4j_server, src).exit_code == 0
     clean = graph_counts(neo4j_db)
