@@ -90,7 +90,7 @@ _model_option = click.option(
     help="Graph outputs to write (repeatable or comma-separated); default: all. extractions.jsonl is always written.",
 )
 @_max_chars_option
-@click.option("--fresh", is_flag=True, help="Start over instead of resuming from OUT/extractions.jsonl.")
+@click.option("--fresh", is_flag=True, help="Start over: delete OUT/extractions.jsonl and OUT/manifest.jsonl first (no resume, no incremental reuse).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
 @click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -99,9 +99,15 @@ _model_option = click.option(
               help="NLP worker processes on this machine (one model each); output is the same as with 1.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the NLP on this Dask distributed scheduler's workers instead (see docs/scale.md).")
+@click.option("--neo4j-uri", default=None, metavar="URI",
+              help="Also keep this Neo4j database in step: load new documents, retract changed and removed ones.")
+@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
+@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")
+@click.option("--neo4j-database", default=None, help="Neo4j database name (default: the server's default).")
 def build_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
     fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
+    neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None, neo4j_database: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
 
@@ -132,6 +138,11 @@ def build_cmd(
                 processes=processes,
                 scheduler=scheduler,
             )
+        if neo4j_uri is not None:
+            from kg.retract import sync_neo4j
+
+            synced = sync_neo4j(out_dir, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
+            click.echo(f"kg: neo4j {neo4j_uri}: {synced}", err=True)
     except KGError as e:
         fail(str(e))
     click.echo(f"kg: {summary.line()} -> {out_dir}", err=True)
@@ -162,9 +173,9 @@ def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, ne
     try:
         summary = forget(doc_ids, out_dir)
         if neo4j_uri is not None:
-            from kg.retract import retract_neo4j_uri
+            from kg.retract import forget_neo4j
 
-            removed = retract_neo4j_uri(doc_ids, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
+            removed = forget_neo4j(doc_ids, out_dir, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
             click.echo(f"kg: neo4j: {removed}", err=True)
     except KGError as e:
         fail(str(e))
