@@ -196,7 +196,7 @@ def main() -> None:
         for name, text in bench_queries(records).items():
             http_s, http_rows, _ = median_time(lambda: over_http(text), a.repeat)
             ox_s, ox_rows, _ = median_time(
-                lambda: len(list(in_process.query(text, use_default_graph_as_union=True))), a.repeat)
+                lambda: len(list(in_process.query(text))), a.repeat)
             rdflib_s, rdflib_rows, rdflib_n = median_time(lambda: len(list(ds.query(text))), a.repeat)
             print(f"{name}: http {http_s * 1000:.1f} ms, pyoxigraph {ox_s * 1000:.1f} ms, rdflib {rdflib_s * 1000:.1f} ms "
                   f"({rdflib_n} runs)", file=sys.stderr)

@@ -665,5 +665,73 @@ def eval_resolution(split: str, data: str | None, model: str | None, limit: int 
     )
 
 
+# ---------------------------------------------------------------- train
+
+
+@main.group("train")
+def train_group() -> None:
+    """Train the statement and relation models from ../shared/data (see docs/quality.md)."""
+
+
+def _train(name: str, config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    import importlib
+    import time
+
+    from kg.eval import data_dir
+    from kg.nlp.trained import MODEL_DIR
+    from kg.train import CONFIG_DIR, read_config
+
+    started = time.perf_counter()
+    module = importlib.import_module(f"kg.train.{name}")
+    try:
+        cfg = read_config(config or CONFIG_DIR / f"{name}.toml")
+        out_dir = Path(out) if out else MODEL_DIR
+        with _eval_progress(limit or 0, f"train {name}: parsing") as bar:
+            meta = module.train(cfg, data_dir(data), out_dir, limit=limit, progress=bar.update)
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg train {name}: model in {out_dir}, {meta['seconds']['total']:.0f}s "
+               f"(training {meta['seconds']['train']:.0f}s), total {time.perf_counter() - started:.0f}s", err=True)
+
+
+_TRAIN_OPTIONS = [
+    click.option("--config", default=None, type=click.Path(dir_okay=False),
+                 help="TOML config [default: configs/<name>.toml]."),
+    click.option("--data", default=None, type=click.Path(file_okay=False),
+                 help="Data directory (default: $KG_DATA, else ../shared/data)."),
+    click.option("--out", default=None, type=click.Path(file_okay=False),
+                 help="Output directory [default: the package's kg/data/models]."),
+    click.option("--limit", type=click.IntRange(min=1), default=None,
+                 help="Train on the first N documents only (smoke runs)."),
+]
+
+
+def _train_options(f):
+    for opt in reversed(_TRAIN_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@train_group.command("statements")
+@_train_options
+def train_statements(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Train the attribution tagger on PolNeAR train (configs/statements.toml)."""
+    _train("statements", config, data, out, limit)
+
+
+@train_group.command("entities")
+@_train_options
+def train_entities(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Train the entity tagger on CoNLL04 train (configs/entities.toml)."""
+    _train("entities", config, data, out, limit)
+
+
+@train_group.command("relations")
+@_train_options
+def train_relations(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Train the relation classifier on CoNLL04 train (configs/relations.toml)."""
+    _train("relations", config, data, out, limit)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

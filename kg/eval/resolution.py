@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -44,6 +44,9 @@ class ResolutionReport:
     pairwise: PairScores
     cross_doc: PairScores
     bcubed: tuple[float, float, float]
+    #: Pairwise scores of the same items with no cross-document resolution
+    #: (entities merged only by identical canonical name), for comparison.
+    names_only: PairScores | None = None
 
     def format(self) -> str:
         p, c = self.pairwise, self.cross_doc
@@ -56,6 +59,14 @@ class ResolutionReport:
                 f"{'cross-doc':12}{c.precision:7.3f}{c.recall:7.3f}{c.f1:7.3f}  {c.pred_pairs}/{c.gold_pairs}/{c.true_pairs}",
                 f"{'B-cubed':12}{b[0]:7.3f}{b[1]:7.3f}{b[2]:7.3f}",
             ]
+            + (
+                [
+                    f"{'names only':12}{self.names_only.precision:7.3f}{self.names_only.recall:7.3f}"
+                    f"{self.names_only.f1:7.3f}  (pairwise, without cross-document resolution)"
+                ]
+                if self.names_only
+                else []
+            )
         )
 
 
@@ -164,4 +175,6 @@ def evaluate_corpus(
     started = time.perf_counter()
     resolution = resolve(extractions)
     seconds = time.perf_counter() - started
-    return evaluate(extractions, resolution, gold), seconds
+    report = evaluate(extractions, resolution, gold)
+    names_only = evaluate(extractions, Resolution(clusters=(), decisions=()), gold).pairwise
+    return replace(report, names_only=names_only), seconds

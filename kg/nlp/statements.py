@@ -35,6 +35,10 @@ RULE_CLAUSAL = "clausal_complement"
 RULE_NOMINAL = "nominal_object"
 RULE_PARENTHETICAL = "parenthetical"
 RULE_PREPOSITIONAL = "prepositional_object"
+RULE_LINE_COLON = "line_colon"
+
+#: The longest name a line-initial "Name: …" attribution may start with.
+LINE_SOURCE_MAX = 6
 
 #: How far (in tokens) a quote's attribution may sit from the quote:
 #: ``"…," the senator from Ohio said`` fits, a full new clause does not.
@@ -104,7 +108,7 @@ def find_statements(doc: Doc) -> list[StatementCandidate]:
     found: list[_Found] = []
     used_cues: set[int] = set()
     inside = _inside_quotes(doc, quotes)
-    for rule in (direct_quotes, according_to, clausal_complements, parentheticals, nominal_objects, prepositional_objects):
+    for rule in (direct_quotes, according_to, clausal_complements, parentheticals, nominal_objects, prepositional_objects, line_colons):
         for f in rule(doc, quotes):
             if f.cue_tokens[0] in used_cues:
                 continue
@@ -343,6 +347,8 @@ def _attribution_before(doc: Doc, o: int, c: int) -> _Found | None:
     p = o - 1
     while p >= 0 and doc[p].is_space and not _is_paragraph_break(doc[p]):
         p -= 1
+    if p >= 1 and _is_paragraph_break(doc[p]) and doc[p - 1].text == ":":
+        p -= 1  # 'Trump boomed:' at the end of one paragraph, the quotation in the next
     if p < 0 or _is_paragraph_break(doc[p]):
         return None
     punct = doc[p] if doc[p].text in (":", ",") else None
@@ -517,6 +523,34 @@ def prepositional_objects(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Foun
             out.append(_Found(RULE_PREPOSITIONAL, (*_cue_tokens(v), prep.i) if prep.i == v.i + 1 else _cue_tokens(v),
                               [content], speaker, "indirect", 0.5))
             break
+    return out
+
+
+def line_colons(doc: Doc, quotes: list[tuple[int, int]]) -> list[_Found]:
+    """A line that opens with a short proper name and a colon: headlines
+    (``Lynch: No outside influence on FBI probe``) and transcripts
+    (``TAPPER: Do you think …``). The rest of the line is the content; labels
+    such as "Source:" or "Quote:" are common nouns and do not qualify."""
+    out = []
+    for tok in doc:
+        if tok.text != ":" or tok.i == 0:
+            continue
+        start = tok.i
+        while start > 0 and not _is_paragraph_break(doc[start - 1]):
+            start -= 1
+        name = doc[start : tok.i]
+        if not (1 <= len(name) <= LINE_SOURCE_MAX) or any(t.pos_ in ("VERB", "AUX") or t.is_punct for t in name):
+            continue
+        if not any(t.pos_ == "PROPN" for t in name) or name[-1].pos_ != "PROPN":
+            continue
+        end = tok.i + 1
+        while end < len(doc) and not _is_paragraph_break(doc[end]):
+            end += 1
+        content = _trim(doc, tok.i + 1, end, keep_quotes=True)
+        if content[1] - content[0] < 3:
+            continue
+        kind = "direct" if doc[content[0]].text in cues.QUOTE_MARKS else "indirect"
+        out.append(_Found(RULE_LINE_COLON, (tok.i,), [content], (name.start, name.end), kind, 0.5))
     return out
 
 

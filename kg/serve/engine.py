@@ -88,6 +88,9 @@ class Job:
             all named graphs, as in Oxigraph's and Jena's union-default mode).
         named_graphs: ``named-graph-uri`` values, or ``None``.
         max_rows: result rows (or triples) above which the query fails.
+        union_default: evaluate the default graph as the union of the named
+            graphs at query time (slow); only for stores whose default graph
+            was not materialised by :class:`kg.sinks.store_sink.StoreWriter`.
     """
 
     kind: str
@@ -96,6 +99,15 @@ class Job:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 100_000
+    union_default: bool = False
+
+
+#: After an UPDATE, bring the stored default graph back to the union of the
+#: named graphs (the invariant :class:`kg.sinks.store_sink.StoreWriter` keeps).
+SYNC_DEFAULT_GRAPH = """\
+INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } } ;
+DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }
+"""
 
 
 class RowCapExceeded(Exception):
@@ -317,6 +329,8 @@ def execute(store: ox.Store, job: Job) -> Answer:
     try:
         if job.kind == "update":
             store.update(job.text)
+            if not job.union_default:
+                store.update(SYNC_DEFAULT_GRAPH)
             # Read-only snapshots (the query workers) see only what is on disk.
             store.flush()
             return Answer(204, "text/plain", b"")
@@ -363,8 +377,10 @@ def _query(store: ox.Store, job: Job) -> Answer:
     kwargs: dict = {}
     if job.default_graphs is None and job.named_graphs is None:
         # No protocol dataset: the query's FROM clauses rule if it has any,
-        # otherwise the default graph is the union of all graphs.
-        kwargs["use_default_graph_as_union"] = not has_dataset_clause(job.text)
+        # otherwise the default graph, which is the union of all graphs
+        # (materialised by the store writer, or evaluated here when it is not).
+        if job.union_default:
+            kwargs["use_default_graph_as_union"] = not has_dataset_clause(job.text)
     else:
         kwargs["default_graph"] = _graph_nodes(job.default_graphs or (), store, "default-graph-uri")
         kwargs["named_graphs"] = _graph_nodes(job.named_graphs or (), store, "named-graph-uri")

@@ -20,6 +20,7 @@ variable               meaning                          default
 ``KG_NEO4J_HTTP_PORT`` HTTP port (Browser) on 127.0.0.1 ``7474``
 ``KG_NEO4J_HEAP``      JVM heap (``-Xmx``)              ``1g``
 ``KG_NEO4J_DIST``      where the jars are copied        ``services/neo4j/dist``
+``KG_NEO4J_JAVA_OPTS`` extra JVM options (space-split)  unset (tests: C1 JIT only)
 ``JAVA_HOME``          the JDK to use (17 or 21)        ``java`` on ``PATH``
 =====================  ===============================  =====================
 
@@ -79,6 +80,7 @@ class ServerConfig:
     password: str
     heap: str
     java: str
+    java_opts: tuple[str, ...] = ()
 
     @property
     def uri(self) -> str:
@@ -113,6 +115,7 @@ class ServerConfig:
             password=env.get("NEO4J_PASSWORD") or DEFAULT_PASSWORD,
             heap=env.get("KG_NEO4J_HEAP") or "1g",
             java=java,
+            java_opts=tuple((env.get("KG_NEO4J_JAVA_OPTS") or "").split()),
         )
 
 
@@ -244,7 +247,7 @@ def _write_conf(cfg: ServerConfig) -> Path:
 
 
 def _java_cmd(cfg: ServerConfig, main: str) -> list[str]:
-    return [cfg.java, "-Xms256m", f"-Xmx{cfg.heap}", *JVM_FLAGS, "-cp", str(cfg.lib / "*"), main]
+    return [cfg.java, "-Xms256m", f"-Xmx{cfg.heap}", *JVM_FLAGS, *cfg.java_opts, "-cp", str(cfg.lib / "*"), main]
 
 
 def _set_initial_password(cfg: ServerConfig, conf_dir: Path) -> None:

@@ -43,14 +43,24 @@ def _worker_main(conn: Connection, store_path: str, writable: bool) -> None:
     """Body of a worker process: open the store, answer jobs until told to stop."""
     import pyoxigraph as ox
 
-    from kg.serve.engine import execute
+    from kg.serve.engine import Answer, execute
 
     def open_store():
-        return ox.Store(store_path) if writable else ox.Store.read_only(store_path)
+        if writable:
+            return ox.Store(store_path)
+        # A read-only open can race the writer's background compaction (a file
+        # listed in the MANIFEST is deleted meanwhile); retry briefly.
+        for attempt in range(20):
+            try:
+                return ox.Store.read_only(store_path)
+            except (OSError, RuntimeError):  # RocksDB reports the race as "Corruption" (RuntimeError)
+                if attempt == 19:
+                    raise
+                time.sleep(0.05)
 
     try:
         store = open_store()
-    except OSError as e:
+    except (OSError, RuntimeError) as e:
         conn.send(("error", f"cannot open the store at {store_path}: {e}"))
         return
     generation = 0
@@ -63,11 +73,15 @@ def _worker_main(conn: Connection, store_path: str, writable: bool) -> None:
         if message is None:
             return
         job, wanted_generation = message
-        if wanted_generation != generation and not writable:
-            del store
-            store = open_store()
-            generation = wanted_generation
-        conn.send(execute(store, job))
+        try:
+            if wanted_generation != generation and not writable:
+                store = open_store()
+                generation = wanted_generation
+            answer = execute(store, job)
+        except (OSError, RuntimeError) as e:  # the store itself failed (disk, files removed under us)
+            answer = Answer.error(500, f"reading the store at {store_path} failed: {e}; retry, or restart kg serve")
+            generation = -1  # reopen before the next job
+        conn.send(answer)
 
 
 @dataclass(eq=False)
@@ -196,7 +210,10 @@ class WorkerPool:
         except (EOFError, OSError, BrokenPipeError) as e:
             worker.kill()
             self._replace(worker)
-            raise ServiceError(f"a SPARQL worker died while running the {job.kind}: {e}") from e
+            raise ServiceError(
+                f"a SPARQL worker died while running the {job.kind} (exit code {worker.process.returncode}); "
+                "it was replaced, retry"
+            ) from e
         self._idle.put(worker)
         return answer
 

@@ -95,6 +95,12 @@ class SparqlServer:
                 f"(got {config.timeout}, {config.max_rows}, {config.workers})"
             )
         self._update_lock = threading.Lock()
+        self.union_default = not _default_graph_materialised(store)
+        if self.union_default:
+            log.warning(
+                "the default graph of %s is empty: evaluating the union of the named graphs per query, which is "
+                "slow; rebuild the store with `kg build` to materialise it", store,
+            )
         self.queries = WorkerPool(store, config.workers)
         self.updates: WorkerPool | None = None
         try:
@@ -332,6 +338,7 @@ class _Handler(BaseHTTPRequestHandler):
             default_graphs=tuple(defaults) if defaults is not None else None,
             named_graphs=tuple(named) if named is not None else None,
             max_rows=self.server.endpoint.config.max_rows,
+            union_default=self.server.endpoint.union_default,
         )
 
     def _dispatch(self, method: str) -> None:
@@ -416,6 +423,17 @@ class _Handler(BaseHTTPRequestHandler):
         })
 
     do_PUT = do_DELETE = do_PATCH = do_TRACE = do_CONNECT = _method_not_allowed
+
+
+def _default_graph_materialised(store: Path) -> bool:
+    """Whether the store's default graph holds the union (or there are no named graphs at all)."""
+    try:
+        opened = ox.Store.read_only(str(store))
+    except OSError as e:
+        raise ServiceError(f"cannot open the store at {store}: {e}; check the --store path or build it with `kg build`") from e
+    if next(iter(opened.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        return True
+    return next(iter(opened.named_graphs()), None) is None
 
 
 def known_graphs(store: Path) -> list[str]:

@@ -382,10 +382,18 @@ class HTMLWriter:
 def read_extractions(path: str | os.PathLike) -> Iterator[Extraction]:
     """Read extraction records from a JSON Lines file, or ``extractions.jsonl`` in a build directory.
 
+    A build directory's records come with entity ids resolved across
+    documents (its ``resolution.json``), as in the build's own graph files.
+
     Raises:
         InputError: the file is missing, or a line is not a valid record (names file:line).
     """
     p = Path(path)
+    resolution = None
+    if p.is_dir() and (p / "resolution.json").is_file():
+        from kg.resolve.report import read_resolution
+
+        resolution = read_resolution(p / "resolution.json")
     if p.is_dir():
         candidates = [p / "extractions.jsonl", *sorted(p.glob("*.jsonl"))]
         found = next((c for c in candidates if c.is_file()), None)
@@ -399,7 +407,12 @@ def read_extractions(path: str | os.PathLike) -> Iterator[Extraction]:
             if not line.strip():
                 continue
             try:
-                yield Extraction.from_dict(json.loads(line))
+                ex = Extraction.from_dict(json.loads(line))
             except (ValueError, KeyError, TypeError) as e:
                 raise InputError(f"{p}:{lineno}", f"not an extraction record ({type(e).__name__}: {e}); "
                                  f"regenerate it with `kg extract` or `kg build`") from e
+            if resolution is not None:
+                from kg.resolve import apply
+
+                ex = apply(ex, resolution)
+            yield ex

@@ -76,7 +76,7 @@ STATEMENT_LINKS: dict[str, str] = {
 }
 
 #: Every label that has a uniqueness constraint on ``id``.
-NODE_LABELS = ("Entity", *LABELS.values(), "Statement", "Sentence", "Document")
+NODE_LABELS = ("Entity", *LABELS.values(), "Statement", "Sentence", "Document", "MergeDecision")
 
 #: Relationship properties that hold evidence; a qualifier with one of these
 #: names is stored as ``qualifier_<name>`` so it cannot overwrite evidence.
@@ -127,6 +127,11 @@ Q_STATEMENTS = (
     "UNWIND $rows AS row MATCH (s:Sentence {id: row.sentence}) "
     "MERGE (st:Statement {id: row.id}) SET st += row.props "
     "MERGE (st)-[e:EVIDENCED_BY]->(s) SET e.start = row.start, e.end = row.end"
+)
+#: Cross-document resolution decisions (kg.resolve), kept beside the entity they shaped.
+Q_MERGE_DECISIONS = (
+    "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) "
+    "MERGE (d:MergeDecision {id: row.id}) SET d += row.props MERGE (d)-[:DECIDED]->(e)"
 )
 Q_STATEMENT_LINKS = (
     "UNWIND $rows AS row MATCH (st:Statement {id: row.statement}) MATCH (e:Entity {id: row.entity}) "
@@ -401,6 +406,26 @@ class Neo4jSink:
     def _session(self):
         return self.driver.session(database=self.database)
 
+    def write_resolution(self, resolution) -> None:
+        """Keep each merge decision as a ``(:MergeDecision)-[:DECIDED]->(:Entity)`` node.
+
+        The entity node itself already carries the resolved id, name and
+        ``aliases``; the decision nodes say why (names, score, reasons, source).
+        """
+        from kg import ids
+
+        rows = []
+        for cluster in resolution.clusters:
+            for d in resolution.decisions_for(cluster):
+                rows.append({
+                    "entity": cluster.id,
+                    "id": "decision/" + ids.digest(cluster.id, d.a, d.b, d.verdict, *d.docs),
+                    "props": {"verdict": d.verdict, "a": d.a, "b": d.b, "score": d.score,
+                              "reasons": list(d.reasons), "source": d.source, "docs": list(d.docs)},
+                })
+        for start in range(0, len(rows), self.batch_rows):
+            self._run("merge decisions", Q_MERGE_DECISIONS, rows[start:start + self.batch_rows])
+
     def _ensure_constraints(self) -> None:
         from neo4j.exceptions import ClientError
 
@@ -484,11 +509,20 @@ def load_file(path: Path, driver, database: str | None = None, *, batch_rows: in
 
     ``progress`` is called with the number of bytes read so far.
     """
+    resolution = None
+    if path.is_dir() and (path / "resolution.json").is_file():
+        # A build directory: load what its graph files hold, entities resolved across documents.
+        from kg.resolve import apply
+        from kg.resolve.report import read_resolution
+
+        resolution = read_resolution(path / "resolution.json")
     path = resolve_input(path)
     sink = Neo4jSink(driver, database, batch_rows=batch_rows, uri=uri)
     t0 = time.perf_counter()
     try:
         for lineno, ex in iter_records(path):
+            if resolution is not None:
+                ex = apply(ex, resolution)
             sink.where = f"{path}:{lineno}"
             try:
                 sink.write(ex)
@@ -498,6 +532,9 @@ def load_file(path: Path, driver, database: str | None = None, *, batch_rows: in
                 progress(lineno)
         sink.where = f"{path} (last batch)"
         sink.flush()
+        if resolution is not None:
+            sink.where = f"{path.parent / 'resolution.json'}"
+            sink.write_resolution(resolution)
     finally:
         sink.driver.close()  # after a failure: no second attempt at the pending rows
     log.info("loaded %s in %.1fs", path, time.perf_counter() - t0)

@@ -11,12 +11,16 @@ import pytest
 from kg.serve.neo4j_server import ServerConfig
 from neo4j_helpers import PASSWORD, ROOT, Server, _free_port  # noqa: F401
 
+TEST_JAVA_OPTS = "-XX:TieredStopAtLevel=1"
+
 
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory) -> Server:
     home = tmp_path_factory.mktemp("neo4j-home")
     env = dict(os.environ, KG_PYTHON=sys.executable, KG_NEO4J_HOME=str(home), NEO4J_PASSWORD=PASSWORD,
-               KG_NEO4J_BOLT_PORT=str(_free_port()), KG_NEO4J_HTTP_PORT=str(_free_port()))
+               KG_NEO4J_BOLT_PORT=str(_free_port()), KG_NEO4J_HTTP_PORT=str(_free_port()),
+               # small test data: the C1 JIT alone starts faster and leaves the 2 cores to the tests
+               KG_NEO4J_JAVA_OPTS=os.environ.get("KG_NEO4J_JAVA_OPTS", TEST_JAVA_OPTS))
     srv = Server(env, ServerConfig.from_env(env))
     srv.start()
     yield srv

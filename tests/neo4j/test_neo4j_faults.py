@@ -56,7 +56,9 @@ def test_query_errors_are_one_line(neo4j_server):
 def test_server_killed_mid_load_then_rerun_equals_clean_load(neo4j_server, neo4j_db, tmp_path):
     bench = bench_module()
     src = tmp_path / "big.jsonl"
-    bench.generate(src, docs=400, rels_per_doc=20, stmts_per_doc=4)
+    # Small input, many small transactions (--batch-rows 200 below: about 25 flushes), so the kill lands
+    # mid-load: the server is killed as soon as the first batch of statements is committed.
+    info = bench.generate(src, docs=60, rels_per_doc=20, stmts_per_doc=4, people=300, orgs=60, places=20)
     # the reference: a clean single load
     assert load_cli(neo4j_server, src).exit_code == 0
     clean = graph_counts(neo4j_db)
@@ -66,7 +68,7 @@ def test_server_killed_mid_load_then_rerun_equals_clean_load(neo4j_server, neo4j
 
     loader = subprocess.Popen(
         [sys.executable, "-m", "kg", "load", "neo4j", str(src), *neo4j_server.cli_args(),
-         "--batch-rows", "500", "--retry-time", "5"],
+         "--batch-rows", "200", "--retry-time", "5"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     d = neo4j_server.driver()
     deadline = time.monotonic() + 300
@@ -75,9 +77,10 @@ def test_server_killed_mid_load_then_rerun_equals_clean_load(neo4j_server, neo4j
         if n > 0:
             break
         assert loader.poll() is None, loader.communicate()
-        time.sleep(0.2)
+        time.sleep(0.05)
     d.close()
     assert srv.kill(neo4j_server.cfg) is not None
+    assert 0 < n < info["statements"]  # killed mid-load: some statements written, not all
     _, err = loader.communicate(timeout=300)
     assert loader.returncode == 1, err
     last = [ln for ln in err.splitlines() if ln.strip()][-1]

@@ -94,6 +94,24 @@ def test_sabrina_singh_reaffirmed(seed):
     assert _content(doc, c).startswith("the US's commitment to continuing military support")
 
 
+def test_blinken_assured_nato(seed):
+    doc, cands = seed
+    c = _by_cue(doc, cands, "assured", "that the administration of current President Joe Biden")
+    assert _text(doc, c.speaker_span).endswith("Antony Blinken")
+    assert _text(doc, c.addressee_span) == "NATO"
+
+
+def test_labels_before_a_colon_are_not_speakers(seed):
+    doc, cands = seed
+    assert not any(_text(doc, c.speaker_span) in ("Source", "Quote", "Background", "Stock photo") for c in cands)
+
+
+def test_line_initial_name_colon(nlp):
+    doc, c = _one(nlp, "Lynch: No outside influence on FBI probe into Clinton emails\n\nThe hearing ended.")
+    assert (_text(doc, c.speaker_span), _text(doc, c.cue)) == ("Lynch", ":")
+    assert _content(doc, c) == "No outside influence on FBI probe into Clinton emails"
+
+
 def test_according_to_in_seed(seed):
     doc, cands = seed
     c = _by_cue(doc, cands, "according to")

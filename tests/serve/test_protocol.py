@@ -268,3 +268,25 @@ def test_update_allowed_with_flag(update_server):
     assert pairs(query(url, MET)) == SEED_MET
     bad = request(url, "POST", body=b"DROP EVERYTHING", headers={"Content-Type": "application/sparql-update"})
     assert bad.status == 400 and "malformed SPARQL update" in bad.text
+
+
+def test_store_without_a_materialised_default_graph(sample_store, tmp_path):
+    """A store from elsewhere (named graphs only) still answers with the union, just more slowly."""
+    import shutil
+
+    from tests.serve.conftest import ServeProcess
+
+    store_path = tmp_path / "store"
+    shutil.copytree(sample_store, store_path)
+    store = ox.Store(str(store_path))
+    store.clear_graph(ox.DefaultGraph())
+    store.flush()
+    del store
+    proc = ServeProcess(store_path, "--workers", "1", log=tmp_path / "serve.log")
+    try:
+        assert pairs(query(proc.url, MET)) == ALL_MET
+        q = f"SELECT DISTINCT ?a ?b FROM <{QUOTE_GRAPH}> WHERE {{ ?a <{KG}metWith> ?b }}"
+        assert pairs(query(proc.url, q)) == ALL_MET - SEED_MET
+        assert "evaluating the union" in proc.log.read_text()
+    finally:
+        proc.stop()

@@ -11,6 +11,7 @@ import pytest
 from SPARQLWrapper import CSV, JSON, SPARQLWrapper
 
 from kg.serve import queries
+from tests.sinks._records import SEED
 
 
 def run(endpoint: str, text: str, method: str = "GET") -> list[dict[str, str]]:
@@ -109,7 +110,7 @@ def test_provenance_of_a_triple(server, sample_extractions):
     sentence = seed.sentences[rel.evidence.sentence]
     assert row["sentence"] == rel.evidence.text == sentence.text
     assert (int(row["start"]), int(row["end"])) == (sentence.start, sentence.end)
-    text = (__import__("tests.sinks._records", fromlist=["SEED"]).SEED).read_text(encoding="utf-8")
+    text = SEED.read_text(encoding="utf-8")
     assert text[int(row["start"]):int(row["end"])] == row["sentence"]
     assert text[int(row["subjectStart"]):int(row["subjectEnd"])] == row["subjectText"] == "Blinken"
     assert row["document"] == doc_iri(seed.id)

@@ -22,6 +22,14 @@ def graphs(store: ox.Store) -> set[str]:
     return {g.value for g in store.named_graphs()}
 
 
+def default_triples(store: ox.Store) -> set:
+    return {q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+
+
+def named_triples(store: ox.Store) -> set:
+    return {q.triple for q in store if isinstance(q.graph_name, ox.NamedNode)}
+
+
 def graph_of(store: ox.Store, iri: str) -> rdflib.Graph:
     g = rdflib.Graph()
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(iri))
@@ -39,7 +47,7 @@ def test_one_named_graph_per_document_plus_ontology(tmp_path):
         expected = to_rdf_graph([seed], include_ontology=False).graph(mint_iri("graph", seed.id))
         assert isomorphic(graph_of(store, str(mint_iri("graph", seed.id))), expected)
         assert len(graph_of(store, str(ONTOLOGY_IRI))) > 50
-        assert not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        assert default_triples(store) == named_triples(store)
 
 
 def test_rebuilding_the_same_input_does_not_grow_the_store(tmp_path):
@@ -91,6 +99,29 @@ def test_a_changed_document_replaces_its_graph_without_stale_facts(tmp_path):
         assert isomorphic(graph_of(store, seed_graph.value), expected)
         # the other document is untouched
         assert str(mint_iri("graph", "doc-quote-2")) in graphs(store)
+        # and the default graph (what queries without GRAPH see) lost the old facts too
+        assert default_triples(store) == named_triples(store)
+        assert not bool(store.query(f"ASK {{ ?a <{KG}metWith> <https://kg.example.org/id/person/mark-rutte> }}"))
+
+
+def test_default_graph_keeps_a_triple_while_any_document_states_it(tmp_path):
+    seed, quote = seed_extraction(), discontinuous_extraction()
+    label = f'ASK {{ <https://kg.example.org/id/person/antony-blinken> <http://www.w3.org/2000/01/rdf-schema#label> "Antony Blinken" }}'
+    blinken_free = lambda ex: dataclasses.replace(  # noqa: E731  the same document without Blinken at all
+        ex, entities=tuple(e for e in ex.entities if e.id != "person/antony-blinken"),
+        relations=tuple(r for r in ex.relations if "person/antony-blinken" not in (r.subject, r.object)),
+        statements=tuple(st for st in ex.statements if st.speaker != "person/antony-blinken"
+                         and st.addressee != "person/antony-blinken"))
+    with StoreWriter(tmp_path / "store") as w:
+        w.write(seed)
+        w.write(quote)
+        assert bool(w.store.query(label))
+        w.write(blinken_free(seed))  # the quote document still names Blinken
+        assert bool(w.store.query(label))
+        assert default_triples(w.store) == named_triples(w.store)
+        w.write(blinken_free(quote))  # now no document does
+        assert not bool(w.store.query(label))
+        assert default_triples(w.store) == named_triples(w.store)
 
 
 def test_build_writer_prunes_documents_no_longer_built(tmp_path):
@@ -100,7 +131,10 @@ def test_build_writer_prunes_documents_no_longer_built(tmp_path):
         w.write(discontinuous_extraction())
     with build_writer(path) as w:
         w.write(seed_extraction())
-    assert graphs(ox.Store.read_only(str(path))) == {str(mint_iri("graph", "seed-blinken-rutte")), str(ONTOLOGY_IRI)}
+    store = ox.Store.read_only(str(path))
+    assert graphs(store) == {str(mint_iri("graph", "seed-blinken-rutte")), str(ONTOLOGY_IRI)}
+    assert default_triples(store) == named_triples(store)
+    assert not bool(store.query("ASK { ?z <http://www.w3.org/2000/01/rdf-schema#label> \"Volodymyr Zelensky\" }"))
 
 
 def test_abort_keeps_written_graphs_and_does_not_prune(tmp_path):
