@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -48,6 +49,35 @@ def to_networkx(extractions: Iterable[Extraction]) -> nx.MultiDiGraph:
     for ex in extractions:
         builder.add(ex)
     return builder.graph
+
+
+#: Characters XML 1.0 cannot hold (C0 controls but tab/newline/return, U+FFFE/U+FFFF,
+#: lone surrogates). News text scraped from the web does contain them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Replace characters XML cannot hold with U+FFFD in every string attribute, in place.
+
+    GraphML is XML, so a control character in a sentence would make the whole
+    file unwritable. The extraction records keep the exact text; offsets there
+    are unaffected.
+
+    >>> g = nx.MultiDiGraph(); g.add_node("a", text="bell\x07 ok")
+    >>> xml_safe(g).nodes["a"]["text"]
+    'bell\ufffd ok'
+    """
+    def fix(attrs: dict) -> None:
+        for k, v in attrs.items():
+            if isinstance(v, str) and _NOT_XML.search(v):
+                attrs[k] = _NOT_XML.sub("\ufffd", v)
+
+    fix(graph.graph)
+    for _, attrs in graph.nodes(data=True):
+        fix(attrs)
+    for _, _, attrs in graph.edges(data=True):
+        fix(attrs)
+    return graph
 
 
 def _clean(attrs: dict) -> dict:
@@ -196,7 +226,7 @@ class GraphMLWriter:
         tmp = self.path.with_name("." + self.path.name + ".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            nx.write_graphml(self.graph, tmp, encoding="utf-8", prettyprint=True)
+            nx.write_graphml(xml_safe(self.graph), tmp, encoding="utf-8", prettyprint=True)
             os.replace(tmp, self.path)
         except OSError as e:
             raise SinkError(f"cannot write {self.path}: {e}; check that the directory is writable") from e

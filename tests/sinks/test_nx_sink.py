@@ -126,3 +126,32 @@ def test_real_pipeline_output_converts(nlp, seed_path, tmp_path):
     back = nx.read_graphml(tmp_path / "seed.graphml", force_multigraph=True)
     assert back.number_of_edges() >= len(ex.relations)
     assert sum(1 for _, d in back.nodes(data=True) if d["kind"] == "statement") == len(ex.statements)
+
+
+def test_control_characters_in_text_do_not_break_graphml(tmp_path):
+    """Scraped news can hold control characters; GraphML (XML) cannot."""
+    import networkx as nx
+
+    from kg.model import DocMeta, Extraction, Sentence
+    from kg.sinks.nx_sink import GraphMLWriter
+
+    from kg.model import Entity, Evidence, Mention, Relation
+
+    text = "Ann met Bob.\x07\x0b"
+    ev = Evidence(doc="ctl", sentence=0, start=0, end=len(text), text=text, extractor="test",
+                  subject_span=(0, 3), object_span=(8, 11))
+    ex = Extraction(
+        id="ctl", doc=DocMeta(title="T\x01"), text_length=len(text),
+        sentences=(Sentence(0, 0, len(text), text),),
+        entities=(Entity("person/ann", "Person", "Ann", (Mention(0, 3, "Ann", 0),)),
+                  Entity("person/bob", "Person", "Bob", (Mention(8, 11, "Bob", 0),))),
+        relations=(Relation("ctl/rel/1", "person/ann", "metWith", "person/bob", 0.9, ev),),
+        statements=(),
+    )
+    with GraphMLWriter(tmp_path / "g.graphml") as w:
+        w.write(ex)
+    g = nx.read_graphml(tmp_path / "g.graphml")
+    values = [v for _, a in g.nodes(data=True) for v in a.values() if isinstance(v, str)]
+    values += [v for _, _, a in g.edges(data=True) for v in a.values() if isinstance(v, str)]
+    assert not any(c in v for v in values for c in "\x07\x0b\x01")
+    assert any("\ufffd" in v for v in values), values  # the text is there, with the character replaced
