@@ -195,6 +195,10 @@ class _Group:
         return set().union(*(r.context for r in self.refs))
 
     @property
+    def roles(self) -> set[str]:
+        return set().union(*(r.roles for r in self.refs))
+
+    @property
     def bare(self) -> bool:
         """A single-token person name: surname or first name, we cannot tell."""
         return self.type == "Person" and self.first is None
@@ -221,11 +225,13 @@ def score_pair(a: _Group, b: _Group) -> tuple[float, tuple[str, ...], bool]:
             return 0.0, (), False
         if a.first is None or b.first is None:  # bare names are attached per document instead
             return 0.0, (), False
+        shared = sorted(a.roles & b.roles)
+        role = (f"same role: {', '.join(shared)}",) if shared else ()
         if a.first == b.first:
-            return 0.95, (f"same first name and surname: {a.first} {a.surname}",), False
+            return 0.95 + 0.05 * bool(shared), (f"same first name and surname: {a.first} {a.surname}",) + role, False
         if first_names_compatible(a.first, b.first):
             kind = "initial" if min(len(a.first), len(b.first)) == 1 else "nickname"
-            return 0.85, (f"{kind}: {a.first} ~ {b.first}, same surname {a.surname}",), False
+            return 0.85 + 0.05 * bool(shared), (f"{kind}: {a.first} ~ {b.first}, same surname {a.surname}",) + role, False
         return 0.0, (f"same surname {a.surname} but different first names {a.first} / {b.first}",), True
     fa, fb = fold(a.name), fold(b.name)
     reasons: list[str] = []
@@ -404,10 +410,12 @@ def resolve(
     full_roots: dict[tuple[str, str | None], set[str]] = defaultdict(set)  # ("s"|"f", token) → roots
     root_mentions: Counter[str] = Counter()
     root_docs: dict[str, set[str]] = defaultdict(set)
+    root_roles: dict[str, set[str]] = defaultdict(set)
     for gid in order:
         g = groups[gid]
         if g.type == "Person" and not g.bare:
             root = uf.find(gid)
+            root_roles[root] |= g.roles
             full_roots[("s", g.surname)].add(root)
             full_roots[("f", g.first)].add(root)
             root_mentions[root] += g.mentions
@@ -428,6 +436,15 @@ def resolve(
             # A bare first name ("Hillary") only joins someone named in the same article.
             pool = in_doc or ([c for c in cands if len(root_docs[c]) >= PROMINENT_DOCS] if how == "surname" else [])
             if not pool:
+                continue
+            by_role = [c for c in pool if set(r.roles) & root_roles[c]]
+            if len(by_role) == 1 and len(pool) > 1:  # "Secretary Clinton" is the one who held that role
+                root = by_role[0]
+                shared = ", ".join(sorted(set(r.roles) & root_roles[root]))
+                per_doc[r.key] = root
+                decisions.append(Decision(gid, root, "same", 0.85, (
+                    f"{how} {token!r}: the only one of {len(pool)} candidates with the same role ({shared})"
+                    + retyped,), docs=(r.doc,)))
                 continue
             total = sum(root_mentions[c] for c in pool) or 1
             ranked = sorted(((root_mentions[c] / total, c) for c in pool), key=lambda t: (-t[0], t[1]))
