@@ -10,6 +10,15 @@ on disk. The next build over the same inputs reads the ids already complete,
 drops a torn last line, extracts only the rest, and then regenerates the graph
 files from all records. The result equals an uninterrupted build.
 
+Builds are also **incremental** (:mod:`kg.manifest`): ``out/manifest.jsonl``
+records each document's content hash, so a re-run does no NLP work, added
+documents are the only ones extracted, and a changed document is re-extracted
+with its old record removed; the second pass then regenerates every graph
+output, which retracts its old facts there too. :func:`forget` retracts a
+removed document. The NLP runs in-process, on ``processes`` local workers
+(:mod:`kg.workers`) or on a Dask cluster (:mod:`kg.distributed`); every engine
+yields records in input order, so the output does not depend on the engine.
+
 Graph files are written by the sinks registered in :data:`OUTPUTS`; each
 writes its files atomically on ``close()``, so a failed or killed run leaves
 the previous graph files intact rather than half-written.

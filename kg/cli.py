@@ -90,7 +90,7 @@ _model_option = click.option(
     help="Graph outputs to write (repeatable or comma-separated); default: all. extractions.jsonl is always written.",
 )
 @_max_chars_option
-@click.option("--fresh", is_flag=True, help="Start over instead of resuming from OUT/extractions.jsonl.")
+@click.option("--fresh", is_flag=True, help="Start over: delete OUT/extractions.jsonl and OUT/manifest.jsonl first (no resume, no incremental reuse).")
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Entity resolution corrections (see `kg resolve --help`); kept in OUT for later runs.")
 @click.option("--wikidata", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -99,9 +99,15 @@ _model_option = click.option(
               help="NLP worker processes on this machine (one model each); output is the same as with 1.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the NLP on this Dask distributed scheduler's workers instead (see docs/scale.md).")
+@click.option("--neo4j-uri", default=None, metavar="URI",
+              help="Also keep this Neo4j database in step: load new documents, retract changed and removed ones.")
+@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
+@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")
+@click.option("--neo4j-database", default=None, help="Neo4j database name (default: the server's default).")
 def build_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
     fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
+    neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None, neo4j_database: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
 
@@ -132,6 +138,11 @@ def build_cmd(
                 processes=processes,
                 scheduler=scheduler,
             )
+        if neo4j_uri is not None:
+            from kg.retract import sync_neo4j
+
+            synced = sync_neo4j(out_dir, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
+            click.echo(f"kg: neo4j {neo4j_uri}: {synced}", err=True)
     except KGError as e:
         fail(str(e))
     click.echo(f"kg: {summary.line()} -> {out_dir}", err=True)
@@ -162,9 +173,9 @@ def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, ne
     try:
         summary = forget(doc_ids, out_dir)
         if neo4j_uri is not None:
-            from kg.retract import retract_neo4j_uri
+            from kg.retract import forget_neo4j
 
-            removed = retract_neo4j_uri(doc_ids, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
+            removed = forget_neo4j(doc_ids, out_dir, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
             click.echo(f"kg: neo4j: {removed}", err=True)
     except KGError as e:
         fail(str(e))
@@ -652,6 +663,74 @@ def eval_resolution(split: str, data: str | None, model: str | None, limit: int 
         f"R {report.pairwise.recall:.3f}; resolution {seconds:.2f}s, total {time.perf_counter() - started:.1f}s",
         err=True,
     )
+
+
+# ---------------------------------------------------------------- train
+
+
+@main.group("train")
+def train_group() -> None:
+    """Train the statement and relation models from ../shared/data (see docs/quality.md)."""
+
+
+def _train(name: str, config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    import importlib
+    import time
+
+    from kg.eval import data_dir
+    from kg.nlp.trained import MODEL_DIR
+    from kg.train import CONFIG_DIR, read_config
+
+    started = time.perf_counter()
+    module = importlib.import_module(f"kg.train.{name}")
+    try:
+        cfg = read_config(config or CONFIG_DIR / f"{name}.toml")
+        out_dir = Path(out) if out else MODEL_DIR
+        with _eval_progress(limit or 0, f"train {name}: parsing") as bar:
+            meta = module.train(cfg, data_dir(data), out_dir, limit=limit, progress=bar.update)
+    except KGError as e:
+        fail(str(e))
+    click.echo(f"kg train {name}: model in {out_dir}, {meta['seconds']['total']:.0f}s "
+               f"(training {meta['seconds']['train']:.0f}s), total {time.perf_counter() - started:.0f}s", err=True)
+
+
+_TRAIN_OPTIONS = [
+    click.option("--config", default=None, type=click.Path(dir_okay=False),
+                 help="TOML config [default: configs/<name>.toml]."),
+    click.option("--data", default=None, type=click.Path(file_okay=False),
+                 help="Data directory (default: $KG_DATA, else ../shared/data)."),
+    click.option("--out", default=None, type=click.Path(file_okay=False),
+                 help="Output directory [default: the package's kg/data/models]."),
+    click.option("--limit", type=click.IntRange(min=1), default=None,
+                 help="Train on the first N documents only (smoke runs)."),
+]
+
+
+def _train_options(f):
+    for opt in reversed(_TRAIN_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@train_group.command("statements")
+@_train_options
+def train_statements(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Train the attribution tagger on PolNeAR train (configs/statements.toml)."""
+    _train("statements", config, data, out, limit)
+
+
+@train_group.command("entities")
+@_train_options
+def train_entities(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Train the entity tagger on CoNLL04 train (configs/entities.toml)."""
+    _train("entities", config, data, out, limit)
+
+
+@train_group.command("relations")
+@_train_options
+def train_relations(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Train the relation classifier on CoNLL04 train (configs/relations.toml)."""
+    _train("relations", config, data, out, limit)
 
 
 if __name__ == "__main__":  # pragma: no cover

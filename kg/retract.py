@@ -120,3 +120,124 @@ def retract_neo4j_uri(
         return retract_neo4j(doc_ids, driver, database)
     finally:
         driver.close()
+
+
+# ---------------------------------------------------------------- keeping Neo4j in step with a build
+
+#: Which record of each document is in which Neo4j database (kept in the output directory).
+NEO4J_STATE = "neo4j-state.json"
+
+
+@dataclass
+class SyncStats:
+    loaded: int = 0
+    retracted: RetractStats | None = None
+
+    def __str__(self) -> str:
+        return f"loaded {self.loaded} documents; {self.retracted or RetractStats()}"
+
+
+def _state_key(uri: str, database: str | None) -> str:
+    return f"{uri}#{database or ''}"
+
+
+def read_state(out_dir) -> dict[str, dict[str, str]]:
+    import json
+    from pathlib import Path
+
+    path = Path(out_dir) / NEO4J_STATE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        from kg.errors import SinkError
+
+        raise SinkError(f"{path} is damaged ({e}); delete it and run the build with --neo4j-uri again "
+                        "(every document is then retracted and reloaded)") from e
+
+
+def write_state(out_dir, state: dict[str, dict[str, str]]) -> None:
+    import json
+    from pathlib import Path
+
+    from kg.sinks.jsonl_sink import atomic_output
+
+    with atomic_output(Path(out_dir) / NEO4J_STATE) as f:
+        json.dump(state, f, indent=1, sort_keys=True)
+
+
+def sync_neo4j(out_dir, uri: str, user: str, password: str, database: str | None = None,
+               *, batch_rows: int = 20000) -> SyncStats:
+    """Make the Neo4j database hold exactly the documents of the build in ``out_dir``.
+
+    ``OUT/neo4j-state.json`` remembers, per database, which record (line
+    hash, as in the manifest) of each document was loaded. Documents whose
+    record changed or that left the build are retracted
+    (:func:`retract_document`); new and changed documents are then loaded
+    with :class:`kg.sinks.neo4j_sink.Neo4jSink` (idempotent MERGE). The state
+    is saved after each step, so an interrupted sync is finished by the next.
+
+    Raises:
+        ServiceError: Neo4j cannot be reached or refused a query.
+    """
+    from pathlib import Path
+
+    from kg.manifest import Manifest, line_hash
+    from kg.model import Extraction
+    from kg.sinks import neo4j_sink
+    from kg.sinks.jsonl_sink import iter_records
+
+    out = Path(out_dir)
+    live = {doc_id: e["record"] for doc_id, e in Manifest.open(out).entries.items()}
+    state = read_state(out)
+    key = _state_key(uri, database)
+    loaded = dict(state.get(key, {}))
+    stale = [d for d, rec in loaded.items() if live.get(d) != rec]
+    stats = SyncStats()
+    driver = neo4j_sink.connect(uri, user, password, database)
+    try:
+        stats.retracted = retract_neo4j(stale, driver, database)
+    finally:
+        driver.close()
+    for d in stale:
+        loaded.pop(d, None)
+    state[key] = loaded
+    write_state(out, state)
+    todo = {d for d, rec in live.items() if loaded.get(d) != rec}
+    if todo:
+        sink = neo4j_sink.Neo4jSink(neo4j_sink.connect(uri, user, password, database), database,
+                                    batch_rows=batch_rows, uri=uri)
+        import json
+
+        done: dict[str, str] = {}
+        try:
+            with open(out / "extractions.jsonl", encoding="utf-8") as f:
+                for line in f:
+                    line = line.rstrip("\n")
+                    if not line:
+                        continue
+                    rec = json.loads(line)
+                    if rec["id"] in todo:
+                        sink.write(Extraction.from_dict(rec))
+                        done[rec["id"]] = line_hash(line)
+        finally:
+            sink.close()  # flushes the last batch, closes the driver
+        loaded.update(done)
+        stats.loaded = len(done)
+        state[key] = loaded
+        write_state(out, state)
+    return stats
+
+
+def forget_neo4j(doc_ids: Sequence[str], out_dir, uri: str, user: str, password: str,
+                 database: str | None = None) -> RetractStats:
+    """Retract ``doc_ids`` from Neo4j and from ``OUT/neo4j-state.json`` (``kg forget --neo4j-uri``)."""
+    stats = retract_neo4j_uri(doc_ids, uri, user, password, database)
+    state = read_state(out_dir)
+    key = _state_key(uri, database)
+    if key in state:
+        for d in doc_ids:
+            state[key].pop(d, None)
+        write_state(out_dir, state)
+    return stats

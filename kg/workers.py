@@ -34,6 +34,8 @@ WINDOW_PER_WORKER = 2
 
 _MODELS: dict[tuple[str, int], object] = {}
 _LOCK = threading.Lock()
+#: What this process did: model loads and batches extracted (see :func:`worker_stats`).
+_STATS = {"loads": 0, "batches": 0}
 
 
 def worker_model(model: str, max_chars: int):
@@ -52,6 +54,7 @@ def worker_model(model: str, max_chars: int):
         if max_chars > nlp.max_length:
             nlp.max_length = max_chars  # the user raised --max-chars on purpose
         _MODELS[key] = nlp
+        _STATS["loads"] += 1
         log.info("worker %d loaded %s", os.getpid(), model)
     return nlp
 
@@ -67,7 +70,14 @@ def extract_batch(documents: Sequence[Document], model: str, max_chars: int, bat
 
     with _LOCK:
         nlp = worker_model(model, max_chars)
-        return list(extract_many(documents, nlp, batch_size=batch_size))
+        out = list(extract_many(documents, nlp, batch_size=batch_size))
+        _STATS["batches"] += 1
+        return out
+
+
+def worker_stats() -> dict[str, int]:
+    """Model loads and batches done in this process (``client.run(worker_stats)`` on a cluster)."""
+    return dict(_STATS)
 
 
 def batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
@@ -102,6 +112,10 @@ def pool_extract(
     imports kg and loads the model once). At most
     ``processes * WINDOW_PER_WORKER`` batches are in flight.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
+    from kg.errors import ServiceError
+
     ctx = multiprocessing.get_context("spawn")
     window = max(1, processes * WINDOW_PER_WORKER)
     pending: collections.deque[Future] = collections.deque()
@@ -115,6 +129,11 @@ def pool_extract(
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
+        except BrokenProcessPool as e:
+            raise ServiceError(
+                f"an NLP worker process died ({e}); the documents finished so far are kept: run the same "
+                "command again to resume (if it keeps happening, lower --processes: each needs ~1 GB)"
+            ) from e
         finally:
             for f in pending:
                 f.cancel()

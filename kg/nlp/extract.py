@@ -10,6 +10,7 @@ record types. Ranges in ``Document.skip`` yield no entities and no facts.
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import replace
 from typing import Iterable, Iterator
 
 from spacy.language import Language
@@ -20,7 +21,7 @@ from kg.model import (
     Content, Document, Entity, Evidence, Extraction, Mention, Quantity, Relation, Sentence, Statement, TextSpan,
     content_text,
 )
-from kg.nlp import canon, coref, relations, sentences as sentence_rules, statements as statement_rules
+from kg.nlp import canon, coref, relations, sentences as sentence_rules, statements as statement_rules, trained
 from kg.nlp.entities import LABEL_TYPES, entity_type  # noqa: F401  (LABEL_TYPES re-exported for callers)
 
 #: Name and version written into every fact's ``evidence.extractor``.
@@ -168,6 +169,12 @@ class Linker:
         return best[1] if best else None
 
 
+def _extracted_by(ev: Evidence, cand) -> Evidence:
+    """Name a trained model's extractor on its facts (:mod:`kg.nlp.trained`); rules keep :data:`EXTRACTOR`."""
+    name = getattr(cand, "extractor", None)
+    return replace(ev, extractor=name) if name else ev
+
+
 def assemble_relations(a: Linker) -> tuple[Relation, ...]:
     """Link the relation rules' candidates to entities and give each its evidence.
 
@@ -176,7 +183,8 @@ def assemble_relations(a: Linker) -> tuple[Relation, ...]:
     """
     doc = a.doc
     out: dict[str, Relation] = {}
-    for cand in relations.find_relations(doc, a.spans, resolve=a.resolve_token):
+    rule_cands = relations.find_relations(doc, a.spans, resolve=a.resolve_token)
+    for cand in trained.relation_candidates(doc, a.spans, rule_cands):  # rules plus model proposals
         subj_ent = a.entity_of.get(cand.subject_ref or cand.subject)
         obj_ent = a.entity_of.get(cand.object)
         if subj_ent is None or obj_ent is None or subj_ent == obj_ent:
@@ -188,7 +196,7 @@ def assemble_relations(a: Linker) -> tuple[Relation, ...]:
         lo, hi = min(subj_chars[0], obj_chars[0]), max(subj_chars[1], obj_chars[1])
         if a.skipped(lo, hi):
             continue
-        ev = a.evidence(lo, hi, subj_chars, obj_chars)
+        ev = _extracted_by(a.evidence(lo, hi, subj_chars, obj_chars), cand)
         rid = ids.relation_id(a.document.id, subj_ent, cand.predicate, obj_ent, ev.start, ev.end)
         out.setdefault(rid, Relation(rid, subj_ent, cand.predicate, obj_ent, cand.confidence, ev,
                                      dict(sorted(cand.qualifiers.items()))))
@@ -236,7 +244,7 @@ def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statemen
     text = a.doc.text
     speaks_for = _speaks_for(rels)
     out: dict[str, Statement] = {}
-    for cand in statement_rules.find_statements(a.doc):
+    for cand in trained.statement_candidates(a.doc, statement_rules.find_statements(a.doc)):
         cue_s, cue_e = cand.cue
         if a.skipped(cue_s, cue_e) or not cand.content:
             continue
@@ -256,8 +264,8 @@ def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statemen
         lo = min([cue_s] + [s for s, _ in spans] + ([cand.speaker_span[0]] if cand.speaker_span else []))
         hi = max([cue_e] + [e for _, e in spans] + ([cand.speaker_span[1]] if cand.speaker_span else []))
         cue_sent = a.sentence_at(cue_s)
-        ev = a.evidence(min(lo, cue_sent.start), max(hi, cue_sent.end),
-                        tuple(cand.speaker_span) if cand.speaker_span else None, None)
+        ev = _extracted_by(a.evidence(min(lo, cue_sent.start), max(hi, cue_sent.end),
+                                      tuple(cand.speaker_span) if cand.speaker_span else None, None), cand)
         sid = ids.statement_id(a.document.id, cue_s, cue_e)
         out.setdefault(sid, Statement(
             id=sid, speaker=speaker, speaker_span=tuple(cand.speaker_span) if cand.speaker_span else None,

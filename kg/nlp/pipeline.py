@@ -44,4 +44,7 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
     from kg.nlp import components  # noqa: F401  (registers the factories)
 
     components.add_to(nlp)
+    from kg.nlp import trained
+
+    trained.add_to(nlp)  # the trained entity tagger, last (KG_TRAINED=0 turns it off)
     return nlp

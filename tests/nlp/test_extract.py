@@ -7,6 +7,10 @@ import json
 from kg.model import Document, Extraction
 from kg.nlp import EXTRACTOR, extract, extract_many
 from kg.nlp.coref import PRONOUN_GENDER
+from kg.nlp.trained import relations as trained_relations
+
+#: Relations come from the rules or from the trained relation model; each names its extractor.
+RELATION_EXTRACTORS = (EXTRACTOR, trained_relations.EXTRACTOR)
 
 
 def _check_offsets(x: Extraction, text: str) -> int:
@@ -20,7 +24,7 @@ def _check_offsets(x: Extraction, text: str) -> int:
             assert sent.start <= m.start and m.end <= sent.end
     for r in x.relations:
         ev = r.evidence
-        assert text[ev.start:ev.end] == ev.text and ev.extractor == EXTRACTOR and ev.doc == x.id
+        assert text[ev.start:ev.end] == ev.text and ev.extractor in RELATION_EXTRACTORS and ev.doc == x.id
         for span, ent in ((ev.subject_span, r.subject), (ev.object_span, r.object)):
             assert span is not None and ev.start <= span[0] < span[1] <= ev.end
             mention_spans = {(m.start, m.end) for e in x.entities if e.id == ent for m in e.mentions}

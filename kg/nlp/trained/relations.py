@@ -1,0 +1,151 @@
+"""Trained relation classifier: entity pairs of one sentence → a predicate or nothing.
+
+A maximum-entropy model (CRFsuite over one-item sequences, so the package needs
+one learning library, not two) scores every ordered pair of graph entities in
+a sentence whose types admit a predicate (:data:`SIGNATURES`), on the features
+of :func:`kg.nlp.trained.features.pair_features`. It is trained on CoNLL04
+train (:mod:`kg.train.relations`).
+
+The model proposes and the rules dispose (:func:`merge`): a pair the rules
+already relate keeps the rules' predicate, and a model proposal must fit the
+predicate's type signature and clear the threshold stored with the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from kg.nlp.entities import entity_type
+from kg.nlp.trained.features import pair_features
+
+#: Name and version written into ``evidence.extractor`` of the model's relations.
+EXTRACTOR = "kg.relations-model/0.1"
+
+NONE = "NONE"
+
+#: Predicate → (subject type, object type). CoNLL04's Work_For is ``worksFor``.
+SIGNATURES = {
+    "worksFor": ("Person", "Organization"),
+    "livesIn": ("Person", "Location"),
+    "locatedIn": ("Location", "Location"),
+    "basedIn": ("Organization", "Location"),
+    "killed": ("Person", "Person"),
+}
+
+#: The ordered type pairs worth classifying.
+TYPE_PAIRS = frozenset(SIGNATURES.values())
+
+#: CoNLL04 relation type → our predicate (training labels).
+CONLL_PREDICATES = {"Work_For": "worksFor", "Live_In": "livesIn", "Located_In": "locatedIn",
+                    "OrgBased_In": "basedIn", "Kill": "killed"}
+
+#: Pairs further apart than this many tokens are not classified.
+MAX_DISTANCE = 40
+
+
+@dataclass(frozen=True)
+class ModelRelation:
+    """A relation proposal in token offsets (fields as in ``RelationCandidate``)."""
+
+    subject: tuple[int, int]
+    predicate: str
+    object: tuple[int, int]
+    confidence: float
+    rule: str = "maxent"
+    qualifiers: dict[str, str] = field(default_factory=dict)
+    extractor: str = EXTRACTOR
+    subject_ref: tuple[int, int] | None = None  # the model's subjects are names, never pronouns
+
+    def __hash__(self) -> int:
+        return hash((self.subject, self.predicate, self.object))
+
+
+def candidate_pairs(doc: Doc, ents: list[tuple[Span, str]]):
+    """Ordered pairs ``(e1, t1, e2, t2)`` of one sentence whose types admit a predicate."""
+    if len(ents) < 2:
+        return
+    sent_of = [0] * len(doc)
+    for k, s in enumerate(doc.sents):
+        sent_of[s.start:s.end] = [k] * (s.end - s.start)
+    for i, (e1, t1) in enumerate(ents):
+        for j, (e2, t2) in enumerate(ents):
+            if i == j or (t1, t2) not in TYPE_PAIRS:
+                continue
+            if sent_of[e1.start] != sent_of[e2.start]:
+                continue
+            if max(e1.start, e2.start) - min(e1.end, e2.end) > MAX_DISTANCE:
+                continue
+            if e1.start < e2.end and e2.start < e1.end:
+                continue
+            yield e1, t1, e2, t2
+
+
+def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozenset()) -> dict[tuple, dict[str, float]]:
+    """Classify every candidate pair: ``{(subject, object) token ranges: {label: p}}``.
+
+    Only the winning label's probability is computed (``tagger.marginal`` is
+    the costly part), except for the pairs in ``need`` (those a rule relates,
+    which the veto reads), which get every label's.
+    """
+    if not doc.has_annotation("DEP"):
+        return {}
+    ents = [(s, t) for s in spans if (t := entity_type(s))]
+    labels = tagger.labels()
+    out = {}
+    for e1, t1, e2, t2 in candidate_pairs(doc, ents):
+        key = ((e1.start, e1.end), (e2.start, e2.end))
+        [label] = tagger.tag([pair_features(doc, e1, t1, e2, t2)])
+        if key in need:
+            out[key] = {lab: tagger.marginal(lab, 0) for lab in labels}
+        elif label != NONE:
+            out[key] = {label: tagger.marginal(label, 0)}
+    return out
+
+
+def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], threshold: float) -> list[ModelRelation]:
+    """The most probable predicate of each pair when it fits the types and reaches ``threshold``."""
+    out = []
+    for (subj, obj), probs in scores.items():
+        label, p = max(probs.items(), key=lambda kv: kv[1])
+        if label == NONE or p < threshold or SIGNATURES.get(label) != (types.get(subj), types.get(obj)):
+            continue
+        out.append(ModelRelation(subj, label, obj, round(p, 3)))
+    return out
+
+
+def merge(rule_cands: list, model_cands: list[ModelRelation], scores: dict[tuple, dict[str, float]] | None = None,
+          *, trusted: float = 0.75, veto: float = 0.0) -> list:
+    """Rules first; a model proposal is added only for a pair no rule relates (either direction).
+
+    A rule candidate for a CoNLL04-typed predicate whose rule confidence is
+    below ``trusted`` is dropped when the model gives its predicate a
+    probability below ``veto`` (0 disables this).
+    """
+    kept = []
+    for c in rule_cands:
+        probs = (scores or {}).get((c.subject, c.object))
+        if (veto > 0 and probs is not None and c.predicate in SIGNATURES and c.confidence < trusted
+                and probs.get(c.predicate, 0.0) < veto):
+            continue
+        kept.append(c)
+    taken = {(c.subject, c.object) for c in kept} | {(c.object, c.subject) for c in kept}
+    out = list(kept)
+    best: dict[tuple, ModelRelation] = {}
+    for m in model_cands:
+        if (m.subject, m.object) in taken:
+            continue
+        key = (m.subject, m.object)
+        if key not in best or best[key].confidence < m.confidence:
+            best[key] = m
+    out.extend(best.values())
+    return sorted(out, key=lambda c: (c.subject, c.object, c.predicate))
+
+
+def predict(tagger, doc: Doc, spans: list[Span], threshold: float,
+            need: set[tuple] = frozenset()) -> tuple[list[ModelRelation], dict]:
+    """Model proposals over entity ``spans``, and the pair scores they come from (see :func:`score_pairs`)."""
+    scores = score_pairs(tagger, doc, spans, need)
+    types = {(s.start, s.end): t for s in spans if (t := entity_type(s))}
+    return proposals(scores, types, threshold), scores

@@ -1,0 +1,99 @@
+"""Train the relation classifier (:mod:`kg.nlp.trained.relations`) on CoNLL04 train.
+
+Instances are the ordered pairs of *gold* entities of each sentence whose
+types admit a predicate (:func:`kg.nlp.trained.relations.candidate_pairs`),
+labelled with the gold relation (mapped by ``CONLL_PREDICATES``) or ``NONE``.
+Features come from the kg pipeline's parse of the sentence, as at run time.
+CoNLL04's ``Other`` entities take part in no predicate and are left out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Callable
+
+from kg.eval import conll04
+from kg.train import parse, train_model, write_meta
+
+log = logging.getLogger(__name__)
+
+NAME = "relations"
+
+#: CoNLL04 entity type → our graph type.
+GRAPH_TYPES = {"Peop": "Person", "Org": "Organization", "Loc": "Location"}
+
+
+def instances(sentence: conll04.Sentence, doc) -> list[tuple[list[str], str]]:
+    """(features, label) for every candidate pair of gold entities in one parsed sentence."""
+    from kg.nlp.trained.features import pair_features
+    from kg.nlp.trained.relations import CONLL_PREDICATES, NONE, SIGNATURES, candidate_pairs
+
+    spans, index = [], {}
+    for k, e in enumerate(sentence.entities):
+        t = GRAPH_TYPES.get(e.type)
+        span = doc.char_span(e.start, e.end, alignment_mode="expand") if t else None
+        if span is None:
+            continue
+        index[(span.start, span.end)] = k
+        spans.append((span, t))
+    gold = {}
+    for h, t, type_ in sentence.relations:
+        gold[(h, t)] = CONLL_PREDICATES[type_]
+    out = []
+    for e1, t1, e2, t2 in candidate_pairs(doc, spans):
+        label = gold.get((index[(e1.start, e1.end)], index[(e2.start, e2.end)]), NONE)
+        if label != NONE and SIGNATURES[label] != (t1, t2):
+            label = NONE
+        out.append((pair_features(doc, e1, t1, e2, t2), label))
+    return out
+
+
+def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = None,
+          progress: Callable[[int], None] | None = None) -> dict:
+    """Train and write the model; return its meta (also written beside it).
+
+    Args:
+        config: the parsed TOML (``[data]``, ``[maxent]``, ``[decide]`` tables).
+        data_root: the shared data directory (holds ``conll04/``).
+        out_dir: where ``relations.crfsuite`` and ``relations.json`` go.
+        limit: train on the first ``limit`` sentences only (overrides the config).
+    """
+    import pycrfsuite
+
+    from kg.nlp import load_model
+
+    t0 = time.perf_counter()
+    data = config.get("data", {})
+    split = data.get("split", "train")
+    sentences = conll04.load(data_root, split, limit=limit if limit is not None else data.get("sentences"))
+    nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
+    opts = config.get("maxent", {})
+    trainer = pycrfsuite.Trainer(algorithm=opts.get("algorithm", "lbfgs"), verbose=False)
+    trainer.set_params({k: v for k, v in opts.items() if k != "algorithm"})
+    counts: dict[str, int] = {}
+    for sent, doc in zip(sentences, parse(nlp, [s.text for s in sentences], f"conll04-{split}")):
+        for feats, label in instances(sent, doc):
+            trainer.append([feats], [label])
+            counts[label] = counts.get(label, 0) + 1
+        if progress is not None:
+            progress(1)
+    t_feats = time.perf_counter() - t0
+    meta = {
+        "name": NAME,
+        "extractor": "kg.relations-model/0.1",
+        "trained_on": f"conll04/{split}",
+        "sentences": len(sentences),
+        "label_counts": dict(sorted(counts.items())),
+        "config": config,
+        "threshold": config.get("decide", {}).get("threshold", 0.5),
+        "veto": config.get("decide", {}).get("veto", 0.0),
+    }
+    t1 = time.perf_counter()
+    path = train_model(trainer, out_dir, NAME)
+    meta["seconds"] = {"parse_and_features": round(t_feats, 1), "train": round(time.perf_counter() - t1, 1),
+                       "total": round(time.perf_counter() - t0, 1)}
+    write_meta(out_dir, NAME, meta)
+    log.info("relations model written to %s", path)
+    return meta

@@ -1,0 +1,71 @@
+"""kg build --processes N: real worker processes, the same output as one process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from kg.build import EXTRACTIONS, build
+from kg.cli import main
+from kg.model import Document
+from kg.workers import WINDOW_PER_WORKER, batches, pool_extract
+
+TEXTS = [
+    "NATO Secretary General Mark Rutte met Antony Blinken in Brussels on Wednesday.",
+    "Pentagon spokesperson Pat Ryder said the US had delivered 83% of the promised munitions.",
+    "Ukraine's Foreign Minister Andrii Sybiha will travel to Kyiv, the ministry said.",
+    "Joe Biden spoke with Olaf Scholz in Berlin.",
+    "Sabrina Singh noted that aid will continue.",
+    '"We will not back down," Volodymyr Zelensky told reporters in Kyiv.',
+    "Lloyd Austin met Rustem Umerov at the Pentagon on Tuesday.",
+]
+
+
+def corpus(tmp_path: Path) -> Path:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps({"id": f"p{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS)), encoding="utf-8")
+    return path
+
+
+def test_two_processes_give_the_output_of_one(nlp, tmp_path):
+    src = corpus(tmp_path)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build([src], one, outputs=("rdf",))
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(two), "--format", "rdf", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert "7 documents" in result.stderr
+    assert (two / EXTRACTIONS).read_bytes() == (one / EXTRACTIONS).read_bytes()
+    assert (two / "manifest.jsonl").read_bytes() == (one / "manifest.jsonl").read_bytes()
+    assert isomorphic(Graph().parse(two / "graph.ttl"), Graph().parse(one / "graph.ttl"))
+
+
+def test_the_pool_reads_its_input_lazily_and_keeps_order(nlp):
+    """Memory stays flat: only a bounded window of batches is ever read ahead of the output."""
+    pulled = 0
+    ahead: list[int] = []
+    docs = [Document(f"d{i}", TEXTS[i % len(TEXTS)] + f" Day {i}.") for i in range(24)]
+
+    def source():
+        nonlocal pulled
+        for d in docs:
+            pulled += 1
+            yield d
+
+    out = []
+    for ex in pool_extract(source(), processes=2, model="en_core_web_sm", max_chars=10_000, batch_size=2):
+        out.append(ex.id)
+        ahead.append(pulled - len(out))
+    assert out == [d.id for d in docs]
+    # Never more than the window (2 workers x WINDOW_PER_WORKER batches of 2) plus one batch read ahead.
+    assert max(ahead) <= (2 * WINDOW_PER_WORKER + 1) * 2
+    assert max(ahead) < len(docs) - 1
+
+
+def test_batches_are_lazy():
+    it = iter(range(10))
+    first = next(batches(it, 3))
+    assert first == [0, 1, 2] and next(it) == 3

@@ -1,0 +1,85 @@
+"""``kg train statements|relations|entities`` end to end on a tiny slice (the code path, not the quality)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+TINY = {
+    "statements": """
+[data]
+split = "train"
+[crf]
+algorithm = "lbfgs"
+c1 = 0.05
+c2 = 0.01
+max_iterations = 5
+[decode]
+policy = "model"
+""",
+    "entities": """
+[data]
+split = "train"
+[crf]
+algorithm = "lbfgs"
+c1 = 0.1
+c2 = 0.01
+max_iterations = 5
+""",
+    "relations": """
+[data]
+split = "train"
+[maxent]
+algorithm = "lbfgs"
+c1 = 0.1
+c2 = 0.01
+max_iterations = 5
+[decide]
+threshold = 0.5
+""",
+}
+
+
+@pytest.fixture()
+def data_dir():
+    from pathlib import Path
+
+    here = Path(__file__).resolve()
+    for p in (here.parents[2].parent / "shared" / "data", here.parents[3].parent / "shared" / "data"):
+        if p.exists():
+            return p
+    pytest.skip("../shared/data not found")
+
+
+@pytest.mark.parametrize("name,limit", [("statements", 2), ("relations", 25), ("entities", 25)])
+def test_train_tiny_slice_writes_a_loadable_model(name, limit, tmp_path, data_dir, monkeypatch):
+    from kg.nlp import trained
+
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    cfg = tmp_path / f"{name}.toml"
+    cfg.write_text(TINY[name], encoding="utf-8")
+    out = tmp_path / "models"
+    result = CliRunner().invoke(main, ["train", name, "--config", str(cfg), "--data", str(data_dir),
+                                       "--out", str(out), "--limit", str(limit)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+    assert meta["seconds"]["total"] > 0
+    assert sum(meta["label_counts"].values()) > 0
+    assert meta["config"][("maxent" if name == "relations" else "crf")]["max_iterations"] == 5
+    loaded = trained.load(name, out)
+    assert set(loaded.tagger.labels()) <= set(meta["label_counts"])
+    # the parse cache is reused by a second run
+    assert list((tmp_path / "cache").glob("*.spacy"))
+
+
+def test_train_bad_config_is_one_clear_error(tmp_path, data_dir):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[crf\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", "statements", "--config", str(bad), "--data", str(data_dir),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not valid TOML" in result.output
