@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.browser import headless_chrome
 
 from kg.serve.neo4j_cookbook import COOKBOOK
 from neo4j_helpers import ROOT, load_cli, write_jsonl
@@ -64,23 +65,9 @@ def grass_url():
 
 @pytest.fixture(scope="module")
 def chrome():
-    if not shutil.which("chromedriver") or not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        pytest.fail("chromium/chromedriver missing: run scripts/system-deps.sh")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="kg-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1400,950"):
-        opts.add_argument(a)
-    drv = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
-    drv.set_page_load_timeout(120)
-    yield drv
-    drv.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    # Not offline: the Browser fetches our style from a local server on both loopback addresses.
+    with headless_chrome(window="1400,950", network="all", page_load_timeout=120) as drv:
+        yield drv
 
 
 def _wait(fn, timeout=90, what="condition"):
