@@ -219,10 +219,10 @@ def resolved_records(out_dir: str | os.PathLike[str]) -> Iterator[Extraction]:
     returned as they are.
     """
     from kg.resolve import apply
-    from kg.resolve.report import RESOLUTION, read_resolution
+    from kg.resolve.report import resolution_for
 
     out = Path(out_dir)
-    resolution = read_resolution(out / RESOLUTION) if (out / RESOLUTION).exists() else None
+    resolution = resolution_for(out)
     for ex in _records(out / EXTRACTIONS):
         yield apply(ex, resolution) if resolution is not None else ex
 

@@ -72,6 +72,17 @@ def read_resolution(path: str | os.PathLike[str]) -> Resolution:
         raise InputError(str(path), f"not a resolution file written by kg: {e}") from e
 
 
+def resolution_for(out_dir: str | os.PathLike[str]) -> Resolution | None:
+    """The resolution of a build directory, or None when ``out_dir`` has none (or is a file).
+
+    Readers of a build directory (``kg viz``, ``kg load neo4j``,
+    :func:`kg.build.resolved_records`) apply it so that they see the entities
+    the build's graph files hold.
+    """
+    path = Path(out_dir) / RESOLUTION
+    return read_resolution(path) if path.is_file() else None
+
+
 def explain(res: Resolution, query: str) -> str:
     """Why an entity is what it is: its members, aliases, merge decisions and evidence.
 

@@ -389,11 +389,9 @@ def read_extractions(path: str | os.PathLike) -> Iterator[Extraction]:
         InputError: the file is missing, or a line is not a valid record (names file:line).
     """
     p = Path(path)
-    resolution = None
-    if p.is_dir() and (p / "resolution.json").is_file():
-        from kg.resolve.report import read_resolution
+    from kg.resolve.report import resolution_for
 
-        resolution = read_resolution(p / "resolution.json")
+    resolution = resolution_for(p) if p.is_dir() else None
     if p.is_dir():
         candidates = [p / "extractions.jsonl", *sorted(p.glob("*.jsonl"))]
         found = next((c for c in candidates if c.is_file()), None)

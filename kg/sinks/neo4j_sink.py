@@ -509,13 +509,11 @@ def load_file(path: Path, driver, database: str | None = None, *, batch_rows: in
 
     ``progress`` is called with the number of bytes read so far.
     """
-    resolution = None
-    if path.is_dir() and (path / "resolution.json").is_file():
-        # A build directory: load what its graph files hold, entities resolved across documents.
-        from kg.resolve import apply
-        from kg.resolve.report import read_resolution
+    from kg.resolve import apply
+    from kg.resolve.report import resolution_for
 
-        resolution = read_resolution(path / "resolution.json")
+    # A build directory: load what its graph files hold, entities resolved across documents.
+    resolution = resolution_for(path) if path.is_dir() else None
     path = resolve_input(path)
     sink = Neo4jSink(driver, database, batch_rows=batch_rows, uri=uri)
     t0 = time.perf_counter()
