@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -18,7 +19,7 @@ from kg.errors import KGError
 log = logging.getLogger("kg")
 
 
-def fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
+def fail(message: str) -> NoReturn:
     """Print one clear error line to stderr and exit 1."""
     click.echo(f"kg: error: {message}", err=True)
     sys.exit(1)
