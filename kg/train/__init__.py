@@ -71,6 +71,15 @@ def parse(nlp: Language, texts: list[str], tag: str, batch_size: int = 8) -> lis
     return docs
 
 
+def new_trainer(opts: dict):
+    """A CRFsuite trainer from a config section: ``algorithm`` picks it, every other key is a parameter."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(algorithm=opts.get("algorithm", "lbfgs"), verbose=False)
+    trainer.set_params({k: v for k, v in opts.items() if k != "algorithm"})
+    return trainer
+
+
 def train_model(trainer, out_dir: Path, name: str) -> Path:
     """Train ``trainer`` into ``out_dir/name.crfsuite`` (written whole, then renamed into place)."""
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from kg.eval import conll04
-from kg.train import parse, train_model, write_meta
+from kg.train import new_trainer, parse, train_model, write_meta
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,6 @@ NAME = "entities"
 def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = None,
           progress: Callable[[int], None] | None = None) -> dict:
     """Train and write the model; return its meta (also written beside it)."""
-    import pycrfsuite
-
     from kg.nlp import load_model
     from kg.nlp.trained import ENTITIES_PIPE
     from kg.nlp.trained.entities import gold_tags, token_features
@@ -35,8 +33,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     sentences = conll04.load(data_root, split, limit=limit if limit is not None else data.get("sentences"))
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
     opts = config.get("crf", {})
-    trainer = pycrfsuite.Trainer(algorithm=opts.get("algorithm", "lbfgs"), verbose=False)
-    trainer.set_params({k: v for k, v in opts.items() if k != "algorithm"})
+    trainer = new_trainer(opts)
     counts: dict[str, int] = {}
     disabled = [ENTITIES_PIPE] if ENTITIES_PIPE in nlp.pipe_names else []
     with nlp.select_pipes(disable=disabled):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from kg.eval import conll04
-from kg.train import parse, train_model, write_meta
+from kg.train import new_trainer, parse, train_model, write_meta
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,6 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         out_dir: where ``relations.crfsuite`` and ``relations.json`` go.
         limit: train on the first ``limit`` sentences only (overrides the config).
     """
-    import pycrfsuite
-
     from kg.nlp import load_model
 
     t0 = time.perf_counter()
@@ -70,8 +68,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     sentences = conll04.load(data_root, split, limit=limit if limit is not None else data.get("sentences"))
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
     opts = config.get("maxent", {})
-    trainer = pycrfsuite.Trainer(algorithm=opts.get("algorithm", "lbfgs"), verbose=False)
-    trainer.set_params({k: v for k, v in opts.items() if k != "algorithm"})
+    trainer = new_trainer(opts)
     counts: dict[str, int] = {}
     for sent, doc in zip(sentences, parse(nlp, [s.text for s in sentences], f"conll04-{split}")):
         for feats, label in instances(sent, doc):

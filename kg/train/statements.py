@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from kg.eval import polnear
-from kg.train import parse, train_model, write_meta
+from kg.train import new_trainer, parse, train_model, write_meta
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,6 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         out_dir: where ``statements.crfsuite`` and ``statements.json`` go.
         limit: train on the first ``limit`` articles only (overrides the config).
     """
-    import pycrfsuite
-
     from kg.nlp import load_model
     from kg.nlp.trained.features import token_features
     from kg.nlp.trained.statements import gold_tags
@@ -43,8 +41,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     articles = polnear.load(data_root, data.get("split", "train"), limit=n)
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
     crf = config.get("crf", {})
-    trainer = pycrfsuite.Trainer(algorithm=crf.get("algorithm", "lbfgs"), verbose=False)
-    trainer.set_params({k: v for k, v in crf.items() if k != "algorithm"})
+    trainer = new_trainer(crf)
     counts: dict[str, int] = {}
     n_tokens = 0
     for art, doc in zip(articles, parse(nlp, [a.text for a in articles], f"polnear-{data.get('split', 'train')}")):
