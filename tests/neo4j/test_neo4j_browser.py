@@ -84,6 +84,24 @@ def _wait(fn, timeout=90, what="condition"):
     raise AssertionError(f"timed out waiting for {what} ({last})")
 
 
+def _fill(drv, css: str, value: str) -> None:
+    """Type `value` into a form field once it can take input.
+
+    The connect form is in the DOM before it is interactable (it slides in), so a found element may still refuse
+    keys; retry until the field holds the value.
+    """
+    from selenium.webdriver.common.by import By
+
+    def typed():
+        field = drv.find_element(By.CSS_SELECTOR, css)
+        field.clear()
+        field.send_keys(value)
+        # the address field splits off its scheme ("bolt://") into a picker, so compare the end of the value
+        return bool(field.get_attribute("value")) and value.endswith(field.get_attribute("value"))
+
+    _wait(typed, what=f"the field {css} to take input")
+
+
 def _run_in_editor(drv, text: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -107,14 +125,10 @@ def test_browser_shows_who_met_whom_graph(neo4j_server, seed_record, chrome, gra
 
     drv = chrome
     drv.get(f"http://127.0.0.1:{neo4j_server.cfg.http_port}/browser/")
-    addr = _wait(lambda: drv.find_element(By.CSS_SELECTOR, "[data-testid=boltaddress]"), what="the connect form")
-    addr.clear()
-    addr.send_keys(f"bolt://127.0.0.1:{neo4j_server.cfg.bolt_port}")
-    user = drv.find_element(By.CSS_SELECTOR, "[data-testid=username]")
-    user.clear()
-    user.send_keys("neo4j")
-    drv.find_element(By.CSS_SELECTOR, "[data-testid=password]").send_keys(neo4j_server.password)
-    drv.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
+    _fill(drv, "[data-testid=boltaddress]", f"bolt://127.0.0.1:{neo4j_server.cfg.bolt_port}")
+    _fill(drv, "[data-testid=username]", "neo4j")
+    _fill(drv, "[data-testid=password]", neo4j_server.password)
+    _wait(lambda: drv.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click() or True, what="the connect button")
     body = lambda: drv.execute_script("return document.body.textContent")  # noqa: E731 (visible or not)
     try:
         _wait(lambda: "You are connected as user" in body() or "Connected to Neo4j" in body(),
