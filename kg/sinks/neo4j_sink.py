@@ -146,6 +146,11 @@ Q_MERGE_DECISIONS = (
     "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) "
     "MERGE (d:MergeDecision {id: row.id}) SET d += row.props MERGE (d)-[:DECIDED]->(e)"
 )
+#: Decisions about a build's documents that its current resolution no longer makes (one row).
+Q_STALE_DECISIONS = (
+    "UNWIND $rows AS row MATCH (d:MergeDecision) WHERE any(x IN d.docs WHERE x IN row.docs) "
+    "AND NOT d.id IN row.keep DETACH DELETE d"
+)
 Q_STATEMENT_LINKS = (
     "UNWIND $rows AS row MATCH (st:Statement {id: row.statement}) MATCH (e:Entity {id: row.entity}) "
     "MERGE (st)-[r:{type}]->(e) SET r += row.props"
@@ -506,6 +511,20 @@ class Neo4jSink:
         The entity node itself already carries the resolved id, name and
         ``aliases``; the decision nodes say why (names, score, reasons, source).
         """
+        self._write_decisions(resolution)
+
+    def replace_resolution(self, resolution, docs: list[str]) -> None:
+        """:meth:`write_resolution`, then drop the decisions about ``docs`` that ``resolution`` no longer makes.
+
+        For incremental builds (:func:`kg.retract.sync_neo4j`): a decision
+        whose documents include one of ``docs`` (the build's) and that is not
+        among the current ones is out of date. Decisions about other
+        documents only are left alone.
+        """
+        keep = self._write_decisions(resolution)
+        self._run("stale merge decisions", Q_STALE_DECISIONS, [{"docs": docs, "keep": keep}])
+
+    def _write_decisions(self, resolution) -> list[str]:
         from kg import ids
 
         rows = []
@@ -519,6 +538,7 @@ class Neo4jSink:
                 })
         for start in range(0, len(rows), self.batch_rows):
             self._run("merge decisions", Q_MERGE_DECISIONS, rows[start:start + self.batch_rows])
+        return [r["id"] for r in rows]
 
     def _ensure_constraints(self) -> None:
         from neo4j.exceptions import ClientError
