@@ -10,10 +10,8 @@ same script users run) and ``… stop`` at the end.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 

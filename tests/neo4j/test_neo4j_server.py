@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from kg.serve.neo4j_server import ServerConfig
-from neo4j_helpers import SCRIPT, Server, _free_port
+from neo4j_helpers import SCRIPT, _free_port
 
 pytestmark = pytest.mark.neo4j
 
