@@ -52,6 +52,7 @@ import json
 import logging
 import re
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -431,6 +432,12 @@ def _one_line(e: BaseException) -> str:
 class Neo4jSink:
     """Writer: buffers rows from :meth:`write` and flushes them in ``UNWIND`` batches.
 
+    A full batch is written by a background thread while :meth:`write` goes
+    on converting the next records, so the loader's Python work overlaps the
+    server's. At most one batch is in flight, batches are written in order,
+    and a batch's error is raised by the next :meth:`write`, :meth:`flush` or
+    :meth:`close`.
+
     Args:
         driver: a ``neo4j.Driver`` (see :func:`connect`); the sink closes it.
         database: target database (None: the server default).
@@ -446,26 +453,44 @@ class Neo4jSink:
         self.where = ""  # set by the caller (file:line) for error messages
         self._pending: dict[str, Neo4jRows] = {}  # document id → its rows, in input order
         self._pending_rows = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-neo4j-writer")
+        self._in_flight: Future | None = None
         self._ensure_constraints()
 
     # -- protocol -------------------------------------------------------
     def write(self, extraction: Extraction) -> None:
         rows = to_neo4j_rows(extraction)
         if extraction.id in self._pending:
-            self.flush()  # the same document twice in a batch: its second copy must find the first one
+            self._submit()  # the same document twice in a batch: its second copy must find the first one
         self.stats.documents += 1
         self.stats.relations += sum(map(len, rows.relations.values()))
         self.stats.statements += len(rows.statements)
         self._pending[extraction.id] = rows
         self._pending_rows += len(rows)
         if self._pending_rows >= self.batch_rows:
-            self.flush()
+            self._submit()
 
     def flush(self) -> None:
-        """Write the pending documents in one transaction (retried as a whole on transient errors)."""
+        """Write every pending document now, and wait until the server has committed them."""
+        self._submit()
+        self._wait()
+
+    def _submit(self) -> None:
+        """Hand the pending documents to the writer thread, after the batch before them is committed."""
+        self._wait()
         if not self._pending:
             return
         pending, self._pending, self._pending_rows = self._pending, {}, 0
+        self._in_flight = self._writer.submit(self._write_batch, pending, self.where)
+
+    def _wait(self) -> None:
+        """Wait for the batch in flight; raise its error here, in the caller's thread."""
+        if self._in_flight is not None:
+            done, self._in_flight = self._in_flight, None
+            done.result()
+
+    def _write_batch(self, pending: dict[str, "Neo4jRows"], where: str) -> None:
+        """Write ``pending`` in one transaction (retried as a whole on transient errors)."""
         documents = sorted((r for rows in pending.values() for r in rows.documents), key=_row_key)
         entities = Neo4jRows()
         for rows in pending.values():
@@ -488,7 +513,7 @@ class Neo4jSink:
             return done, len(fresh)
 
         t0 = time.perf_counter()
-        counters, n_fresh = self._call(lambda s: s.execute_write(work), "a batch of documents")
+        counters, n_fresh = self._call(lambda s: s.execute_write(work), "a batch of documents", where)
         log.debug("batch of %d documents (%d new to the database) in %.3fs", len(documents), n_fresh,
                   time.perf_counter() - t0)
         self.stats.transactions += 1
@@ -499,6 +524,17 @@ class Neo4jSink:
         try:
             self.flush()
         finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop without writing what is still pending; wait for the batch in flight, then close the driver."""
+        self._pending, self._pending_rows = {}, 0
+        try:
+            if self._in_flight is not None:
+                self._in_flight.exception()  # its error, if any, was or will be reported by the caller's path
+            self._in_flight = None
+        finally:
+            self._writer.shutdown(wait=True)
             self.driver.close()
 
     # -- internals ------------------------------------------------------
@@ -562,6 +598,7 @@ class Neo4jSink:
         def work(tx):
             return tx.run(cypher, rows=rows).consume().counters
 
+        self._wait()  # after the documents' batches
         t0 = time.perf_counter()
         counters = self._call(lambda s: s.execute_write(work), name)
         log.debug("%s: %d rows in %.3fs", name, len(rows), time.perf_counter() - t0)
@@ -573,14 +610,15 @@ class Neo4jSink:
         self.stats.relationships_created += counters.relationships_created
         self.stats.properties_set += counters.properties_set
 
-    def _call(self, fn: Callable[[Any], Any], what: str) -> Any:
+    def _call(self, fn: Callable[[Any], Any], what: str, where: str | None = None) -> Any:
         from neo4j.exceptions import Neo4jError, DriverError
 
         try:
             with self._session() as s:
                 return fn(s)
         except (Neo4jError, DriverError, OSError) as e:
-            at = f" at {self.where}" if self.where else ""
+            where = self.where if where is None else where
+            at = f" at {where}" if where else ""
             raise ServiceError(
                 f"Neo4j at {self.uri} failed while writing {what}{at}: {_one_line(e)}. Batches are transactions "
                 "and loading is idempotent: once Neo4j is back, re-run the same load"
@@ -651,6 +689,6 @@ def load_file(path: Path, driver, database: str | None = None, *, batch_rows: in
             sink.where = f"{path.parent / 'resolution.json'}"
             sink.write_resolution(resolution)
     finally:
-        sink.driver.close()  # after a failure: no second attempt at the pending rows
+        sink.abort()  # after a failure: no second attempt at the pending rows
     log.info("loaded %s in %.1fs", path, time.perf_counter() - t0)
     return sink.stats
