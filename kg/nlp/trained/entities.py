@@ -17,10 +17,12 @@ re-runs ``kg_entity_fixes`` so the rule fixes (gazetteer places,
 
 from __future__ import annotations
 
+from spacy.attrs import DEP, HEAD, IS_TITLE, LOWER, SHAPE, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
+from kg.nlp.trained.features import strings_of
 
 #: Name and version of the component (recorded in docs; entities carry no extractor field).
 EXTRACTOR = "kg.entities-model/0.1"
@@ -44,25 +46,42 @@ def _ent_tags(doc: Doc) -> list[str]:
 
 
 def token_features(doc: Doc) -> list[list[str]]:
-    """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window."""
+    """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window.
+
+    Token attributes come from one ``Doc.to_array`` call and the window
+    strings are built once per token (not once per neighbour); the test
+    suite checks the output against a plain per-``Token`` implementation.
+    """
+    n = len(doc)
+    if n == 0:
+        return []
     ent = _ent_tags(doc)
-    toks = list(doc)
-    lower = [t.lower_ for t in toks]
-    shape = [t.shape_ for t in toks]
-    tags = [t.tag_ for t in toks]
+    arr = doc.to_array(_COLUMNS)
+    cols = arr.T.tolist()
+    lower = strings_of(doc, cols[0])
+    shape = strings_of(doc, cols[1])
+    tags = strings_of(doc, cols[2])
+    deps = strings_of(doc, cols[3])
+    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    title = cols[5]
+    win = {o: [(f"{o}w=" + lower[j], f"{o}ent=" + ent[j], f"{o}sh=" + shape[j], f"{o}p=" + tags[j])
+               for j in range(n)] for o in (-2, -1, 1, 2)}
     out = []
-    n = len(toks)
-    for i, tok in enumerate(toks):
-        f = ["bias", "w=" + lower[i], "sh=" + shape[i], "p=" + tags[i], "ent=" + ent[i], "d=" + tok.dep_,
-             f"title={tok.is_title}", "suf=" + lower[i][-3:], "hl=" + lower[tok.head.i]]
+    for i in range(n):
+        w = lower[i]
+        f = ["bias", "w=" + w, "sh=" + shape[i], "p=" + tags[i], "ent=" + ent[i], "d=" + deps[i],
+             "title=True" if title[i] else "title=False", "suf=" + w[-3:], "hl=" + lower[heads[i]]]
         for o in (-2, -1, 1, 2):
             j = i + o
             if 0 <= j < n:
-                f += [f"{o}w=" + lower[j], f"{o}ent=" + ent[j], f"{o}sh=" + shape[j], f"{o}p=" + tags[j]]
+                f.extend(win[o][j])
             else:
                 f.append(f"{o}B")
         out.append(f)
     return out
+
+
+_COLUMNS = [LOWER, SHAPE, TAG, DEP, HEAD, IS_TITLE]
 
 
 def gold_tags(doc: Doc, entities) -> list[str]:

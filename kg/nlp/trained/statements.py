@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from kg.nlp.quantities import find_quantities
-from kg.nlp.trained.features import quote_parity, token_features
+from spacy.attrs import ENT_TYPE, LIKE_NUM
+
+from kg.nlp.quantities import QUANTITY_LABELS, find_quantities
+from kg.nlp.trained.features import quote_parity, strings_of, token_features
 
 #: Name and version written into ``evidence.extractor`` of the model's statements.
 EXTRACTOR = "kg.statements-model/0.1"
@@ -123,6 +125,7 @@ def decode(doc: Doc, tags: list[str], probs: list[float] | None = None,
                 slots[k]["src"].append((s, e))
     if quoted is None:
         quoted = quote_parity(doc)
+    numeric = _numeric(doc)
     out = []
     for k, (cs, ce) in enumerate(cues):
         cons = [c for c in (_char(doc, s, e) for s, e in sorted(slots[k]["con"])) if c is not None]
@@ -137,9 +140,17 @@ def decode(doc: Doc, tags: list[str], probs: list[float] | None = None,
         if probs is not None:
             conf = round(sum(probs[i] for i in range(cs, ce)) / (ce - cs), 3)
         content = tuple(cons)
-        out.append(ModelStatement(speaker, cue, content, kind, sent_of[cs], conf,
-                                  quantities=tuple(find_quantities(doc, content))))
+        # an amount starts at a number or a numeric entity inside the content: skip the search when there is none
+        has_number = any(numeric[i] for s, e in slots[k]["con"] for i in range(s, e))
+        quantities = tuple(find_quantities(doc, content)) if has_number else ()
+        out.append(ModelStatement(speaker, cue, content, kind, sent_of[cs], conf, quantities=quantities))
     return out
+
+
+def _numeric(doc: Doc) -> list[bool]:
+    """Per token: can an amount of :func:`kg.nlp.quantities.find_quantities` start here (a number or a numeric entity)?"""
+    cols = doc.to_array([LIKE_NUM, ENT_TYPE]).T.tolist()
+    return [bool(num) or ent in QUANTITY_LABELS for num, ent in zip(cols[0], strings_of(doc, cols[1]))]
 
 
 def predict(tagger, doc: Doc) -> list[ModelStatement]:
