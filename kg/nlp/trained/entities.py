@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
-from kg.nlp.trained.features import strings_of
+from kg.nlp.trained.features import cached, strings_of
 
 #: Name and version of the component (recorded in docs; entities carry no extractor field).
 EXTRACTOR = "kg.entities-model/0.1"
@@ -48,9 +48,10 @@ def _ent_tags(doc: Doc) -> list[str]:
 def token_features(doc: Doc) -> list[list[str]]:
     """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window.
 
-    Token attributes come from one ``Doc.to_array`` call and the window
-    strings are built once per token (not once per neighbour); the test
-    suite checks the output against a plain per-``Token`` implementation.
+    Token attributes come from one ``Doc.to_array`` call, and the strings
+    that depend on one word form, shape, tag or entity tag alone are built
+    once per process (:func:`~kg.nlp.trained.features.cached`); the test suite
+    checks the output against a plain per-``Token`` implementation.
     """
     n = len(doc)
     if n == 0:
@@ -64,21 +65,31 @@ def token_features(doc: Doc) -> list[list[str]]:
     deps = strings_of(doc, cols[3])
     heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
     title = cols[5]
-    win = {o: [(f"{o}w=" + lower[j], f"{o}ent=" + ent[j], f"{o}sh=" + shape[j], f"{o}p=" + tags[j])
-               for j in range(n)] for o in (-2, -1, 1, 2)}
+    offs = (-2, -1, 1, 2)
+    words = cached(_WORDS, lower, lambda w: ("w=" + w, "suf=" + w[-3:], "hl=" + w, *(f"{o}w=" + w for o in offs)))
+    shapes = cached(_SHAPES, shape, lambda x: ("sh=" + x, *(f"{o}sh=" + x for o in offs)))
+    ptags = cached(_TAGS, tags, lambda x: ("p=" + x, *(f"{o}p=" + x for o in offs)))
+    etags = cached(_ENTS, ent, lambda x: ("ent=" + x, *(f"{o}ent=" + x for o in offs)))
     out = []
     for i in range(n):
-        w = lower[i]
-        f = ["bias", "w=" + w, "sh=" + shape[i], "p=" + tags[i], "ent=" + ent[i], "d=" + deps[i],
-             "title=True" if title[i] else "title=False", "suf=" + w[-3:], "hl=" + lower[heads[i]]]
-        for o in (-2, -1, 1, 2):
+        wi = words[i]
+        f = ["bias", wi[0], shapes[i][0], ptags[i][0], etags[i][0], "d=" + deps[i],
+             "title=True" if title[i] else "title=False", wi[1], words[heads[i]][2]]
+        for k, o in enumerate(offs, 1):
             j = i + o
             if 0 <= j < n:
-                f.extend(win[o][j])
+                f += (words[j][k + 2], etags[j][k], shapes[j][k], ptags[j][k])
             else:
                 f.append(f"{o}B")
         out.append(f)
     return out
+
+
+#: Per word form, shape, tag and entity tag: the feature strings that depend on it alone.
+_WORDS: dict[str, tuple[str, ...]] = {}
+_SHAPES: dict[str, tuple[str, ...]] = {}
+_TAGS: dict[str, tuple[str, ...]] = {}
+_ENTS: dict[str, tuple[str, ...]] = {}
 
 
 _COLUMNS = [LOWER, SHAPE, TAG, DEP, HEAD, IS_TITLE]

@@ -131,8 +131,9 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
     """One feature list per token of ``doc`` (CRFsuite string features); ``quoted`` as :func:`quote_parity`.
 
     The token attributes come from one ``Doc.to_array`` call (no ``Token``
-    objects), strings through a cache shared across documents; the feature
-    strings are exactly those the shipped model was trained with (the test
+    objects), and the strings that depend on one word form or tag alone are
+    built once per process (:func:`cached`). The feature strings, and their
+    order, are exactly those the shipped model was trained with (the test
     suite compares them with a plain per-``Token`` implementation).
     """
     n = len(doc)
@@ -153,14 +154,14 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
     punct = cols[8]
     sstart = arr[:, 9].astype("int64").tolist()  # 1 starts a sentence, -1 does not, 0 unknown
     sstart[0] = 1  # the first token always starts a sentence (as in ``Doc.sents``)
-    qs = [f"q={q}" for q in quoted]
+    words = cached(_WORD_FEATURES, lower, lambda w: ("w=" + w, "-2w=" + w, "-1w=" + w, "1w=" + w, "2w=" + w))
+    ptags = cached(_TAG_FEATURES, tags, lambda p: ("p=" + p, "-2p=" + p, "-1p=" + p, "1p=" + p, "2p=" + p, "hp=" + p))
+    qwin = [(f"-2q={q}", f"-1q={q}", f"1q={q}", f"2q={q}") for q in (False, True)]
     kids: list[list[str]] = [[] for _ in range(n)]
     for i in range(n):
         if heads[i] != i:
             kids[heads[i]].append(deps[i])
     clauses = _governing_clauses(heads, deps, lemmas)
-    win = {off: ([f"{off}w={w}" for w in lower], [f"{off}p={p}" for p in tags], [f"{off}q={q}" for q in quoted])
-           for off in (-2, -1, 1, 2)}
     out: list[list[str]] = []
     for i in range(n):
         w, p, d = lower[i], tags[i], deps[i]
@@ -168,16 +169,16 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
         hl = lemmas[h]
         f = [
             "bias",
-            "w=" + w,
+            words[i][0],
             "l=" + lemmas[i],
-            "p=" + p,
+            ptags[i][0],
             "d=" + d,
             "e=" + ents[i],
             f"pd={p}|{d}",
             "hl=" + hl,
-            "hp=" + tags[h],
+            ptags[h][5],
             f"dhl={d}|{hl}",
-            qs[i],
+            "q=True" if quoted[i] else "q=False",
             "shape=" + shapes[i][:4],
             "ss=True" if sstart[i] == 1 else "ss=False",
         ]
@@ -201,13 +202,12 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
             for dk in ks:
                 if dk == "ccomp":
                     f.append("ccomp_l=" + lemmas[i])
-        for off in (-2, -1, 1, 2):
+        for k, off in enumerate((-2, -1, 1, 2)):
             j = i + off
             if 0 <= j < n:
-                ws, ps, qq = win[off]
-                f.append(ws[j])
-                f.append(ps[j])
-                f.append(qq[j])
+                f.append(words[j][k + 1])
+                f.append(ptags[j][k + 1])
+                f.append(qwin[quoted[j]][k])
             else:
                 f.append(f"{off}BOUND")
         if i + 1 < n:
@@ -216,6 +216,24 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
             f.append(f"bg-={lower[i - 1]}|{w}")
         out.append(f)
     return out
+
+
+def cached(cache: dict, keys: list[str], make) -> list[tuple[str, ...]]:
+    """``[make(k) for k in keys]``, each built once per process (bounded like :data:`_STRING_CACHE`)."""
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
+    out = []
+    for k in keys:
+        v = cache.get(k)
+        if v is None:
+            v = cache[k] = make(k)
+        out.append(v)
+    return out
+
+
+#: Per word form and per tag: the feature strings that depend on it alone.
+_WORD_FEATURES: dict[str, tuple[str, ...]] = {}
+_TAG_FEATURES: dict[str, tuple[str, ...]] = {}
 
 
 # ----------------------------------------------------------------- entity pairs
