@@ -115,7 +115,12 @@ def _reference_quote_parity(doc):
         if "\n\n" in tok.text or (tok.is_space and tok.text.count("\n") >= 2):
             inside = False
         if tok.text in QUOTES:
-            inside = True if tok.text in ("“", "``", "«", "„") else False if tok.text in ("”", "''", "»") else not inside
+            if tok.text in ("“", "``", "«", "„"):
+                inside = True
+            elif tok.text in ("”", "''", "»"):
+                inside = False
+            else:
+                inside = not inside
             out.append(True)
             continue
         out.append(inside)
