@@ -17,10 +17,12 @@ re-runs ``kg_entity_fixes`` so the rule fixes (gazetteer places,
 
 from __future__ import annotations
 
+from spacy.attrs import DEP, HEAD, IS_TITLE, LOWER, SHAPE, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
+from kg.nlp.trained.features import cached, strings_of
 
 #: Name and version of the component (recorded in docs; entities carry no extractor field).
 EXTRACTOR = "kg.entities-model/0.1"
@@ -44,25 +46,53 @@ def _ent_tags(doc: Doc) -> list[str]:
 
 
 def token_features(doc: Doc) -> list[list[str]]:
-    """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window."""
+    """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window.
+
+    Token attributes come from one ``Doc.to_array`` call, and the strings
+    that depend on one word form, shape, tag or entity tag alone are built
+    once per process (:func:`~kg.nlp.trained.features.cached`); the test suite
+    checks the output against a plain per-``Token`` implementation.
+    """
+    n = len(doc)
+    if n == 0:
+        return []
     ent = _ent_tags(doc)
-    toks = list(doc)
-    lower = [t.lower_ for t in toks]
-    shape = [t.shape_ for t in toks]
-    tags = [t.tag_ for t in toks]
+    arr = doc.to_array(_COLUMNS)
+    cols = arr.T.tolist()
+    lower = strings_of(doc, cols[0])
+    shape = strings_of(doc, cols[1])
+    tags = strings_of(doc, cols[2])
+    deps = strings_of(doc, cols[3])
+    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    title = cols[5]
+    offs = (-2, -1, 1, 2)
+    words = cached(_WORDS, lower, lambda w: ("w=" + w, "suf=" + w[-3:], "hl=" + w, *(f"{o}w=" + w for o in offs)))
+    shapes = cached(_SHAPES, shape, lambda x: ("sh=" + x, *(f"{o}sh=" + x for o in offs)))
+    ptags = cached(_TAGS, tags, lambda x: ("p=" + x, *(f"{o}p=" + x for o in offs)))
+    etags = cached(_ENTS, ent, lambda x: ("ent=" + x, *(f"{o}ent=" + x for o in offs)))
     out = []
-    n = len(toks)
-    for i, tok in enumerate(toks):
-        f = ["bias", "w=" + lower[i], "sh=" + shape[i], "p=" + tags[i], "ent=" + ent[i], "d=" + tok.dep_,
-             f"title={tok.is_title}", "suf=" + lower[i][-3:], "hl=" + lower[tok.head.i]]
-        for o in (-2, -1, 1, 2):
+    for i in range(n):
+        wi = words[i]
+        f = ["bias", wi[0], shapes[i][0], ptags[i][0], etags[i][0], "d=" + deps[i],
+             "title=True" if title[i] else "title=False", wi[1], words[heads[i]][2]]
+        for k, o in enumerate(offs, 1):
             j = i + o
             if 0 <= j < n:
-                f += [f"{o}w=" + lower[j], f"{o}ent=" + ent[j], f"{o}sh=" + shape[j], f"{o}p=" + tags[j]]
+                f += (words[j][k + 2], etags[j][k], shapes[j][k], ptags[j][k])
             else:
                 f.append(f"{o}B")
         out.append(f)
     return out
+
+
+#: Per word form, shape, tag and entity tag: the feature strings that depend on it alone.
+_WORDS: dict[str, tuple[str, ...]] = {}
+_SHAPES: dict[str, tuple[str, ...]] = {}
+_TAGS: dict[str, tuple[str, ...]] = {}
+_ENTS: dict[str, tuple[str, ...]] = {}
+
+
+_COLUMNS = [LOWER, SHAPE, TAG, DEP, HEAD, IS_TITLE]
 
 
 def gold_tags(doc: Doc, entities) -> list[str]:
