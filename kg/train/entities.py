@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from kg.errors import ConfigError
 from kg.eval import conll04
 from kg.train import new_trainer, parse, train_model, write_meta
 
@@ -25,7 +26,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     """Train and write the model; return its meta (also written beside it)."""
     from kg.nlp import load_model
     from kg.nlp.trained import ENTITIES_PIPE
-    from kg.nlp.trained.entities import gold_tags, token_features
+    from kg.nlp.trained.entities import FEATURES, gold_tags
 
     t0 = time.perf_counter()
     data = config.get("data", {})
@@ -33,6 +34,10 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     sentences = conll04.load(data_root, split, limit=limit if limit is not None else data.get("sentences"))
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
     opts = config.get("crf", {})
+    feature_set = config.get("features", {}).get("set", "v1")
+    if feature_set not in FEATURES:
+        raise ConfigError(f"entities config: [features] set = {feature_set!r} is unknown; use one of {sorted(FEATURES)}")
+    token_features = FEATURES[feature_set]
     trainer = new_trainer(opts)
     counts: dict[str, int] = {}
     disabled = [ENTITIES_PIPE] if ENTITIES_PIPE in nlp.pipe_names else []
@@ -49,6 +54,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     meta = {
         "name": NAME,
         "extractor": "kg.entities-model/0.1",
+        "features": feature_set,
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
         "label_counts": dict(sorted(counts.items())),

@@ -30,6 +30,9 @@ TAG_TYPES = {"PER": "Person", "ORG": "Organization", "LOC": "Location"}
 NEW_LABELS = {"PER": "PERSON", "ORG": "ORG", "LOC": "GPE"}
 GRAPH_TAGS = {v: k for k, v in TAG_TYPES.items()}
 
+#: Non-graph spaCy labels the CRF may re-tag ("Soviet" NORP → a place, as newswire annotates it).
+OVERRIDABLE = frozenset({"NORP"})
+
 #: CoNLL04 entity type → CRF tag type (``Other`` is no graph entity).
 CONLL_TAGS = {"Peop": "PER", "Org": "ORG", "Loc": "LOC"}
 
@@ -109,7 +112,7 @@ def _without(s: int, e: int, blocked: set[int]) -> tuple[int, int] | None:
     return best
 
 
-def retag(doc: Doc, tagger) -> Doc:
+def retag(doc: Doc, tagger, features=None) -> Doc:
     """Merge the CRF's graph entities into ``doc.ents`` (see the module docstring).
 
     The CRF may change a graph entity's boundaries or type and may add one; it
@@ -119,13 +122,13 @@ def retag(doc: Doc, tagger) -> Doc:
     """
     if len(doc) == 0:
         return doc
-    tags = tagger.tag(token_features(doc))
+    tags = tagger.tag((features or token_features)(doc))
     old = {(e.start, e.end): e for e in doc.ents}
-    blocked = {i for e in doc.ents if not entity_type(e) for i in range(e.start, e.end)}
+    blocked = {i for e in doc.ents if not entity_type(e) and e.label_ not in OVERRIDABLE for i in range(e.start, e.end)}
     new: list[Span] = []
     for s, e, t in spans_from_tags(tags):
         cut = _without(s, e, blocked)
-        if cut is None or not any(tok.is_alpha for tok in doc[cut[0]:cut[1]]):
+        if cut is None or not any(ch.isalpha() for ch in doc[cut[0]:cut[1]].text):
             continue
         s, e = cut
         prev = old.get((s, e))
@@ -150,7 +153,8 @@ class TrainedEntities:
 
         if not trained.enabled():
             return doc
-        retag(doc, trained.models(trained.ENTITIES).tagger)
+        m = trained.models(trained.ENTITIES)
+        retag(doc, m.tagger, FEATURES[m.meta.get("features", "v1")])
         if "kg_entity_fixes" in self.nlp.pipe_names:
             doc = self.nlp.get_pipe("kg_entity_fixes")(doc)
         return doc
@@ -159,3 +163,58 @@ class TrainedEntities:
 @Language.factory("kg_trained_entities", requires=["doc.ents"], assigns=["doc.ents"])
 def make_trained_entities(nlp: Language, name: str) -> TrainedEntities:
     return TrainedEntities(nlp)
+
+
+# ---------------------------------------------------------------- richer token features (entities model 0.2)
+
+
+def _short_shape(shape: str) -> str:
+    """Collapse runs in a spaCy shape ("Xxxxx" → "Xx", "dd.dd" → "d.d")."""
+    out = []
+    for ch in shape:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+def context_features(doc: Doc) -> list[list[str]]:
+    """Templates added to :func:`token_features` in entities model 0.2.
+
+    Affixes, collapsed shapes, capitalisation of the neighbours, the lemma
+    and POS of the syntactic head and the dependency label with its head's
+    tag, lowercased-word bigrams, and the spaCy entity label of the token
+    (with the position inside its span).
+    """
+    toks = list(doc)
+    n = len(toks)
+    lower = [t.lower_ for t in toks]
+    sshape = [_short_shape(t.shape_) for t in toks]
+    title = [t.is_title for t in toks]
+    upper = [t.is_upper for t in toks]
+    out = []
+    for i, tok in enumerate(toks):
+        w = lower[i]
+        h = tok.head
+        f = ["pre2=" + w[:2], "pre3=" + w[:3], "suf2=" + w[-2:], "suf4=" + w[-4:], "ssh=" + sshape[i],
+             f"up={upper[i]}", f"len={min(len(w), 8)}", "hp=" + h.pos_, "dhp=" + tok.dep_ + "|" + h.tag_,
+             "pos=" + tok.pos_, "lab=" + (tok.ent_type_ or "-") + "|" + (tok.ent_iob_ or "-")]
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                f += [f"{o}ssh=" + sshape[j], f"{o}ti={title[j]}"]
+                f.append(f"{o}bg=" + (lower[j] + "|" + w if o < 0 else w + "|" + lower[j]))
+        for o in (-3, 3):
+            j = i + o
+            if 0 <= j < n:
+                f.append(f"{o}w=" + lower[j])
+        out.append(f)
+    return out
+
+
+def token_features_v2(doc: Doc) -> list[list[str]]:
+    """:func:`token_features` plus :func:`context_features` (entities model 0.2)."""
+    return [a + b for a, b in zip(token_features(doc), context_features(doc))]
+
+
+#: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
+FEATURES = {"v1": token_features, "v2": token_features_v2}
