@@ -17,6 +17,8 @@ re-runs ``kg_entity_fixes`` so the rule fixes (gazetteer places,
 
 from __future__ import annotations
 
+import functools
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -154,7 +156,7 @@ class TrainedEntities:
         if not trained.enabled():
             return doc
         m = trained.models(trained.ENTITIES)
-        retag(doc, m.tagger, FEATURES[m.meta.get("features", "v1")])
+        retag(doc, m.tagger, features_of(m.meta))
         if "kg_entity_fixes" in self.nlp.pipe_names:
             doc = self.nlp.get_pipe("kg_entity_fixes")(doc)
         return doc
@@ -218,3 +220,73 @@ def token_features_v2(doc: Doc) -> list[list[str]]:
 
 #: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
 FEATURES = {"v1": token_features, "v2": token_features_v2}
+
+
+# ---------------------------------------------------------------- gazetteer features (entities model 0.3)
+
+#: Longest gazetteer entry matched, in tokens.
+GAZ_MAX = 6
+
+
+def build_gazetteer(entries) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """``(lowercased token tuple, CRF tag type)`` pairs → {token tuple: sorted types}."""
+    out: dict[tuple[str, ...], set[str]] = {}
+    for words, typ in entries:
+        words = tuple(words)
+        if 0 < len(words) <= GAZ_MAX:
+            out.setdefault(words, set()).add(typ)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def gazetteer_features(doc: Doc, gazetteer: dict[tuple[str, ...], tuple[str, ...]]) -> list[list[str]]:
+    """Per token: ``gz=B-TYPE``/``gz=I-TYPE`` for each longest gazetteer match it is part of.
+
+    The gazetteer holds the entity names of the training data (CoNLL04
+    train) with their types; training uses names from the *other* folds only
+    (:func:`kg.train.entities.train`), so the CRF learns how far to trust a
+    name it has seen, not to copy the training labels.
+    """
+    lower = [t.lower_ for t in doc]
+    n = len(lower)
+    out: list[list[str]] = [[] for _ in range(n)]
+    i = 0
+    while i < n:
+        for k in range(min(GAZ_MAX, n - i), 0, -1):
+            types = gazetteer.get(tuple(lower[i:i + k]))
+            if types:
+                for typ in types:
+                    out[i].append("gz=B-" + typ)
+                    for j in range(i + 1, i + k):
+                        out[j].append("gz=I-" + typ)
+                if len(types) > 1:
+                    for j in range(i, i + k):
+                        out[j].append("gz=ambiguous")
+                i += k
+                break
+        else:
+            i += 1
+    for i in range(n):
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                out[i] += [f"{o}{x}" for x in out[j] if not x.startswith(("-", "1"))]
+    return out
+
+
+def token_features_v3(doc: Doc, gazetteer: dict) -> list[list[str]]:
+    """:func:`token_features_v2` plus :func:`gazetteer_features` (entities model 0.3)."""
+    return [a + b for a, b in zip(token_features_v2(doc), gazetteer_features(doc, gazetteer))]
+
+
+@functools.lru_cache(maxsize=4)
+def _gazetteer(entries: tuple) -> dict:
+    return build_gazetteer(entries)
+
+
+def features_of(meta: dict):
+    """The feature function a model's meta names (``"features"``: v1, v2 or v3 with its ``"gazetteer"``)."""
+    name = meta.get("features", "v1")
+    if name == "v3":
+        gaz = _gazetteer(tuple((tuple(w), t) for w, t in meta.get("gazetteer", ())))
+        return functools.partial(token_features_v3, gazetteer=gaz)
+    return FEATURES[name]
