@@ -286,3 +286,57 @@ def pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
     f.append(f"d2={e2.root.dep_}")
     f.append(f"d12={e1.root.dep_}|{e2.root.dep_}")
     return f
+
+
+# ----------------------------------------------------------------- entity pairs, model 0.2 templates
+
+
+def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+    """Templates added to :func:`pair_features` in relations model 0.2.
+
+    spaCy's labels of the two spans (GPE/LOC/FAC/NORP…), their words,
+    the words between tagged with the pair's order and types, the verbs
+    between, the entities and commas between, a two-word window outside the
+    pair, the dependency path tagged with the types, and whether one span
+    governs the other.
+    """
+    order = "12" if e1.start < e2.start else "21"
+    types = f"{t1}|{t2}"
+    labels = {(e.start, e.end): e.label_ for e in doc.ents}  # gold spans (training) carry no label of their own
+    lab1, lab2 = labels.get((e1.start, e1.end), "-"), labels.get((e2.start, e2.end), "-")
+    f = [f"lab={lab1}|{lab2}", f"len={min(len(e1), 4)}|{min(len(e2), 4)}"]
+    f += [f"w1={t.lower_}" for t in e1]
+    f += [f"w2={t.lower_}" for t in e2]
+    lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
+    between = doc[lo.end:hi.start]
+    for t in between[:12]:
+        f.append(f"bwo={order}|{t.lemma_.lower()}")
+        if t.pos_ in ("VERB", "AUX"):
+            f.append(f"bv={t.lemma_.lower()}")
+    if len(between):
+        f.append(f"blast_t={between[-1].lower_}|{types}|{order}")
+        f.append(f"bfirst_t={between[0].lower_}|{types}|{order}")
+    f.append(f"ncomma={min(sum(1 for t in between if t.text == ','), 3)}")
+    ents_between = sum(1 for e in doc.ents if lo.end <= e.start and e.end <= hi.start)
+    f.append(f"nent={min(ents_between, 3)}")
+    for k in (1, 2):
+        j = lo.start - k
+        f.append(f"b{k}={doc[j].lower_ if j >= 0 else '<s>'}")
+        j = hi.end + k - 1
+        f.append(f"a{k}={doc[j].lower_ if j < len(doc) else '</s>'}")
+    up, down = _path(e1.root, e2.root)
+    deps = [f"{t.dep_}^" for t in up[:-1]] + [f"{t.dep_}v" for t in reversed(down)]
+    f.append("pathd_t=" + " ".join(deps) + "|" + types)
+    for t in up[1:] + down[1:]:
+        if t.pos_ in ("VERB", "AUX"):
+            f.append(f"pv={t.lemma_.lower()}|{types}")
+    if len(down) == 0:
+        f.append("e2_governs_e1")
+    elif len(up) == 1:
+        f.append("e1_governs_e2")
+    return f
+
+
+def pair_features_v2(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+    """:func:`pair_features` plus :func:`extra_pair_features` (relations model 0.2)."""
+    return pair_features(doc, e1, t1, e2, t2) + extra_pair_features(doc, e1, t1, e2, t2)
