@@ -36,7 +36,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     t_feats = time.perf_counter() - t0
     meta = {
         "name": NAME,
-        "extractor": "kg.entities-model/0.1",
+        "extractor": "kg.entities-model/0.2",
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
         "config": config,

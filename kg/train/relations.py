@@ -164,7 +164,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     t_feats = time.perf_counter() - t0
     meta = {
         "name": NAME,
-        "extractor": "kg.relations-model/0.1",
+        "extractor": "kg.relations-model/0.2",
         "features": feature_set,
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),

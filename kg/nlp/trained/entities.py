@@ -27,7 +27,7 @@ from kg.nlp.entities import entity_type
 from kg.nlp.trained.features import cached, strings_of
 
 #: Name and version of the component (recorded in docs; entities carry no extractor field).
-EXTRACTOR = "kg.entities-model/0.1"
+EXTRACTOR = "kg.entities-model/0.2"
 
 #: CRF tag type → graph type, and the spaCy label given to a span the CRF adds.
 TAG_TYPES = {"PER": "Person", "ORG": "Organization", "LOC": "Location"}

@@ -21,7 +21,7 @@ from kg.nlp.entities import entity_type
 from kg.nlp.trained.features import pair_features, pair_features_v2
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
-EXTRACTOR = "kg.relations-model/0.1"
+EXTRACTOR = "kg.relations-model/0.2"
 
 NONE = "NONE"
 
