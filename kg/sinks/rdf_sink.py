@@ -155,8 +155,22 @@ def to_ox_quads(
 
 
 def document_triples(ex: Extraction, *, include_mentions: bool = True) -> list[tuple[URIRef, URIRef, Term]]:
-    """One document's triples with backend-neutral object terms (see :data:`Term`)."""
-    return _DocumentTriples(ex, include_mentions).triples()
+    """One document's triples with backend-neutral object terms (see :data:`Term`).
+
+    The last result is kept: ``kg build`` hands the same record to the RDF
+    files and the store one after the other, and records are immutable, so
+    the second asks for nothing new. Treat the list as read-only.
+    """
+    global _LAST_TRIPLES
+    last = _LAST_TRIPLES
+    if last is not None and last[0] is ex and last[1] == include_mentions:
+        return last[2]
+    triples = _DocumentTriples(ex, include_mentions).triples()
+    _LAST_TRIPLES = (ex, include_mentions, triples)
+    return triples
+
+
+_LAST_TRIPLES: tuple[Extraction, bool, list] | None = None
 
 
 class RDFBuilder:

@@ -89,6 +89,12 @@ class _Terms:
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
+#: New document graphs are buffered and loaded together once this many quads
+#: (their default-graph copies included) are waiting: ``Store.bulk_extend``
+#: writes sorted files and ingests them at once, about twice as cheap per quad
+#: as transactional inserts, and a batch stays far below its 1M-quad chunk.
+BULK_QUADS = 60_000
+
 
 def open_store(path: Path | str) -> ox.Store:
     """Open (or create) the store directory, with an error that says what to do."""
@@ -140,7 +146,9 @@ class StoreWriter:
         prune: bool = False,
     ):
         self.path = Path(path)
-        self.store = open_store(self.path)
+        self._store: ox.Store | None = open_store(self.path)
+        self._pending: list[ox.Quad] = []  # new document graphs (and their default copies) not yet loaded
+        self._pending_graphs: set[str] = set()
         self._converter = converter
         self._prune = prune
         self._terms = _Terms()
@@ -177,8 +185,40 @@ class StoreWriter:
         conv = self._ox_terms
         graph = ox.NamedNode(str(mint_iri("graph", extraction.id)))
         new = {ox.Quad(conv(s), conv(p), conv(o), graph) for s, p, o in set(document_triples(extraction))}
+        if graph.value in self._pending_graphs:  # the same document twice in one run
+            self._load_pending()
         self.written.add(graph.value)
-        self._set_graph(graph, new)
+        store = self._store
+        if store is None:
+            raise SinkError(f"StoreWriter for {self.path} is closed; create a new writer")
+        if next(store.quads_for_pattern(None, None, None, graph), None) is None:
+            # a new document (every document of a fresh build): load it in bulk with others
+            default = ox.DefaultGraph()
+            self._pending.extend(new)
+            self._pending.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in new)
+            self._pending_graphs.add(graph.value)
+            if len(self._pending) >= BULK_QUADS:
+                self._load_pending()
+        else:
+            self._set_graph(graph, new)
+
+    @property
+    def store(self) -> ox.Store | None:
+        """The pyoxigraph store, with every document written so far loaded (``None`` once closed)."""
+        if self._pending:
+            self._load_pending()
+        return self._store
+
+    def _load_pending(self) -> None:
+        """Load the buffered new document graphs with one bulk load (an atomic ingestion of new files)."""
+        quads, self._pending = self._pending, []
+        self._pending_graphs = set()
+        if not quads or self._store is None:
+            return
+        try:
+            self._store.bulk_extend(quads)
+        except OSError as e:
+            raise SinkError(f"cannot write into the RDF store at {self.path}: {e}; check free disk space") from e
 
     def write_dataset(self, dataset: rdflib.Dataset) -> None:
         """Make every named graph of the store that ``dataset`` names hold exactly its content.
@@ -268,8 +308,7 @@ class StoreWriter:
 
     def close(self) -> None:
         """Prune (if asked), flush to disk and release the store (so ``kg serve`` can open it)."""
-        store = getattr(self, "store", None)
-        if store is None:
+        if self.store is None:
             return
         if self._prune:
             self.prune()
@@ -277,18 +316,19 @@ class StoreWriter:
 
     def abort(self) -> None:
         """After a failed build: keep what was written (each document graph is whole), no pruning."""
-        if getattr(self, "store", None) is not None:
+        if self._store is not None:
             self._release()
 
     def _release(self) -> None:
-        store = self.store
         try:
-            store.flush()
+            store = self.store  # loads what is still buffered: every buffered graph is whole
+            if store is not None:
+                store.flush()
         except OSError as e:
             raise SinkError(f"cannot flush the RDF store at {self.path}: {e}") from e
         finally:
-            del self.store
-            self.store = None  # type: ignore[assignment]
+            self._pending, self._pending_graphs = [], set()
+            self._store = None
 
     def __enter__(self) -> "StoreWriter":
         return self
