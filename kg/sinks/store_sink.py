@@ -94,6 +94,8 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: writes sorted files and ingests them at once, about twice as cheap per quad
 #: as transactional inserts, and a batch stays far below its 1M-quad chunk.
 BULK_QUADS = 60_000
+#: Fewer buffered quads than this (a small build's last batch) go in as one transaction instead.
+BULK_MIN_QUADS = 10_000
 
 
 def open_store(path: Path | str) -> ox.Store:
@@ -149,6 +151,7 @@ class StoreWriter:
         self._store: ox.Store | None = open_store(self.path)
         self._pending: list[ox.Quad] = []  # new document graphs (and their default copies) not yet loaded
         self._pending_graphs: set[str] = set()
+        self._bulk_loaded = False
         self._converter = converter
         self._prune = prune
         self._terms = _Terms()
@@ -216,7 +219,11 @@ class StoreWriter:
         if not quads or self._store is None:
             return
         try:
-            self._store.bulk_extend(quads)
+            if len(quads) < BULK_MIN_QUADS:  # a few documents: a transaction is as cheap and leaves no files
+                self._store.extend(quads)
+            else:
+                self._store.bulk_extend(quads)
+                self._bulk_loaded = True
         except OSError as e:
             raise SinkError(f"cannot write into the RDF store at {self.path}: {e}; check free disk space") from e
 
@@ -308,10 +315,18 @@ class StoreWriter:
 
     def close(self) -> None:
         """Prune (if asked), flush to disk and release the store (so ``kg serve`` can open it)."""
-        if self.store is None:
+        store = self.store
+        if store is None:
             return
         if self._prune:
             self.prune()
+        if self._bulk_loaded:
+            # Bulk loads leave many small files; compact them now (~0.4 CPU s per 150,000 quads), or the
+            # next writable open (kg serve --allow-update) compacts them while readers open the store.
+            try:
+                store.optimize()
+            except OSError as e:
+                raise SinkError(f"cannot compact the RDF store at {self.path}: {e}; check free disk space") from e
         self._release()
 
     def abort(self) -> None:
