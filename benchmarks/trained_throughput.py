@@ -6,7 +6,8 @@ The spaCy pipeline over the first N PolNeAR dev articles (the trained entity
 tagger runs inside it) and the record assembly (:func:`kg.nlp.extract.from_doc`:
 rules, linking, and with ``KG_TRAINED=1`` the statement and relation models)
 are timed ``--repeat`` times per setting, alternating. Words are ``\\w+`` runs. Reports
-medians and the ratio.
+medians and the ratio, in wall-clock time and in this process's CPU time (on a
+machine shared with other jobs the CPU-time ratio is the steadier one).
 """
 
 from __future__ import annotations
@@ -38,25 +39,30 @@ def main() -> None:
     for name in (trained.STATEMENTS, trained.RELATIONS, trained.ENTITIES):
         trained.models(name)  # load outside the timing
     list(nlp.pipe(a.text for a in articles[:3]))  # warm up
-    parse: dict[str, list[float]] = {"rules": [], "trained": []}
-    assembly: dict[str, list[float]] = {"rules": [], "trained": []}
+    times: dict[tuple[str, str, str], list[float]] = {}
     for _ in range(args.repeat):
         for setting in ("rules", "trained"):  # alternating, so load changes hit both alike
             os.environ["KG_TRAINED"] = "1" if setting == "trained" else "0"
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             docs = list(nlp.pipe((a.text for a in articles), batch_size=8))  # the entity tagger runs in here
-            parse[setting].append(time.perf_counter() - t)
-            t = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             for a, d in zip(articles, docs):
                 from_doc(a.document(), d)
-            assembly[setting].append(time.perf_counter() - t)
+            t3, c3 = time.perf_counter(), time.process_time()
+            for clock, (p, a) in (("wall", (t2 - t, t3 - t2)), ("cpu", (c2 - c, c3 - c2))):
+                times.setdefault((clock, setting, "parse"), []).append(p)
+                times.setdefault((clock, setting, "assembly"), []).append(a)
+                times.setdefault((clock, setting, "total"), []).append(p + a)
     print(f"{len(articles)} PolNeAR dev articles, {words} words, medians of {args.repeat} alternating runs")
-    total = {}
-    for k in ("rules", "trained"):
-        p, a = statistics.median(parse[k]), statistics.median(assembly[k])
-        total[k] = statistics.median([x + y for x, y in zip(parse[k], assembly[k])])
-        print(f"{k:<8} spaCy pipeline {p:.1f}s, record assembly {a:.2f}s; end to end {words / total[k]:.0f} words/s")
-    print(f"ratio trained/rules end-to-end words/s: {total['rules'] / total['trained']:.3f}")
+    for clock in ("wall", "cpu"):
+        total = {}
+        for k in ("rules", "trained"):
+            p, a = (statistics.median(times[clock, k, part]) for part in ("parse", "assembly"))
+            total[k] = statistics.median(times[clock, k, "total"])
+            print(f"{clock:<4} {k:<8} spaCy pipeline {p:.1f}s, record assembly {a:.2f}s; "
+                  f"end to end {words / total[k]:.0f} words/s")
+        print(f"{clock:<4} ratio trained/rules end-to-end words/s: {total['rules'] / total['trained']:.3f}")
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

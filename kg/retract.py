@@ -169,27 +169,32 @@ def write_state(out_dir, state: dict[str, dict[str, str]]) -> None:
 
 def sync_neo4j(out_dir, uri: str, user: str, password: str, database: str | None = None,
                *, batch_rows: int = 20000) -> SyncStats:
-    """Make the Neo4j database hold exactly the documents of the build in ``out_dir``.
+    """Make the Neo4j database hold exactly the documents of the build in ``out_dir``, as its graph files do.
 
-    ``OUT/neo4j-state.json`` remembers, per database, which record (line
-    hash, as in the manifest) of each document was loaded. Documents whose
-    record changed or that left the build are retracted
-    (:func:`retract_document`); new and changed documents are then loaded
-    with :class:`kg.sinks.neo4j_sink.Neo4jSink` (idempotent MERGE). The state
-    is saved after each step, so an interrupted sync is finished by the next.
+    Documents are loaded with the entity ids resolved across the build
+    (``resolution.json``), so the database equals ``kg load neo4j OUT/`` of
+    the same build. ``OUT/neo4j-state.json`` remembers, per database, a hash
+    of each document's *resolved* record as loaded. A document is retracted
+    (:func:`retract_document`) and loaded again when that hash changes: its
+    text changed, or resolution moved one of its entities to another
+    canonical entity (e.g. a new article made "Blinken" part of "Antony
+    Blinken"). Documents that left the build are retracted. Merge decisions
+    are then rewritten for the current resolution. The state is saved after
+    each step, so an interrupted sync is finished by the next.
 
     Raises:
         ServiceError: Neo4j cannot be reached or refused a query.
     """
     from pathlib import Path
 
-    from kg.manifest import Manifest, line_hash
-    from kg.model import Extraction
+    from kg.manifest import Manifest
+    from kg.resolve.report import resolution_for
     from kg.sinks import neo4j_sink
-    from kg.sinks.jsonl_sink import iter_records
 
     out = Path(out_dir)
-    live = {doc_id: e["record"] for doc_id, e in Manifest.open(out).entries.items()}
+    members = set(Manifest.open(out).entries)
+    resolution = resolution_for(out)
+    live = {doc_id: digest for doc_id, digest, _ in _resolved_records(out, resolution) if doc_id in members}
     state = read_state(out)
     key = _state_key(uri, database)
     loaded = dict(state.get(key, {}))
@@ -205,29 +210,46 @@ def sync_neo4j(out_dir, uri: str, user: str, password: str, database: str | None
     state[key] = loaded
     write_state(out, state)
     todo = {d for d, rec in live.items() if loaded.get(d) != rec}
-    if todo:
-        sink = neo4j_sink.Neo4jSink(neo4j_sink.connect(uri, user, password, database), database,
-                                    batch_rows=batch_rows, uri=uri)
-        import json
-
-        done: dict[str, str] = {}
-        try:
-            with open(out / "extractions.jsonl", encoding="utf-8") as f:
-                for line in f:
-                    line = line.rstrip("\n")
-                    if not line:
-                        continue
-                    rec = json.loads(line)
-                    if rec["id"] in todo:
-                        sink.write(Extraction.from_dict(rec))
-                        done[rec["id"]] = line_hash(line)
-        finally:
-            sink.close()  # flushes the last batch, closes the driver
-        loaded.update(done)
-        stats.loaded = len(done)
-        state[key] = loaded
-        write_state(out, state)
+    if not todo and not stale:
+        return stats
+    sink = neo4j_sink.Neo4jSink(neo4j_sink.connect(uri, user, password, database), database,
+                                batch_rows=batch_rows, uri=uri)
+    done: dict[str, str] = {}
+    try:
+        for doc_id, digest, ex in _resolved_records(out, resolution):
+            if doc_id in todo:
+                sink.write(ex)
+                done[doc_id] = digest
+        sink.flush()
+        if resolution is not None:
+            sink.replace_resolution(resolution, docs=sorted(set(live) | set(stale)))
+    finally:
+        sink.close()  # flushes the last batch, closes the driver
+    loaded.update(done)
+    stats.loaded = len(done)
+    state[key] = loaded
+    write_state(out, state)
     return stats
+
+
+def _resolved_records(out, resolution):
+    """``(doc id, hash of the resolved record, resolved Extraction)`` for each record of a build."""
+    import hashlib
+    import json
+
+    from kg.resolve import apply
+    from kg.sinks.jsonl_sink import iter_records
+    from kg.model import Extraction
+
+    path = out / "extractions.jsonl"
+    if not path.exists():
+        return
+    for rec in iter_records(path):
+        ex = Extraction.from_dict(rec)
+        if resolution is not None:
+            ex = apply(ex, resolution)
+        data = json.dumps(ex.to_dict(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+        yield ex.id, hashlib.sha256(data).hexdigest(), ex
 
 
 def forget_neo4j(doc_ids: Sequence[str], out_dir, uri: str, user: str, password: str,

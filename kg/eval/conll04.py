@@ -16,6 +16,10 @@ Predicted triples are deduplicated per sentence (``worksFor`` and ``memberOf``
 both becoming ``Work_For`` for the same pair count once). A relation without
 argument spans can never match and counts as a false positive.
 
+Predicted spans are scored on CoNLL04's tokens (:meth:`Sentence.snap`): a
+span ending inside a token ("Dallas" of the token "Dallas.") counts as the
+token, as it would for a token-level system.
+
 NER is scored on Peop/Org/Loc from the entity mentions (exact span and type);
 CoNLL04's ``Other`` has no counterpart and is left out of the gold.
 """
@@ -69,6 +73,28 @@ class Sentence:
     text: str
     entities: tuple[GoldEntity, ...]
     relations: tuple[tuple[int, int, str], ...]  # head index, tail index, type
+
+    def snap(self, span: Span | None) -> Span | None:
+        """Widen a predicted char span to the CoNLL04 tokens it touches.
+
+        CoNLL04 is annotated on its own tokens (the text is the tokens joined
+        by spaces) and some tokens carry punctuation ("Dallas." at a sentence
+        end, "theater."). A token-level system can only name whole tokens, so a
+        prediction ending inside a token is scored as that token; spans are
+        never widened across a space.
+
+        >>> Sentence("x", "in Dallas. now", (), ()).snap((3, 9))
+        (3, 10)
+        """
+        if span is None:
+            return None
+        s, e = span
+        t = self.text
+        while s > 0 and t[s - 1] != " ":
+            s -= 1
+        while e < len(t) and t[e] != " ":
+            e += 1
+        return (s, e)
 
     def document(self) -> Document:
         return Document(id=self.id, text=self.text, origin=f"conll04:{self.id}")
@@ -209,8 +235,9 @@ def score(sentences: Iterable[Sentence], extractions: Iterable[Extraction]) -> R
             continue
         n_pred += len(x.relations)
         n_ignored += sum(1 for r in x.relations if r.predicate not in PREDICATE_TYPES)
-        pred |= predicted_triples(x)
-        pred_m |= predicted_mentions(x)
+        pred |= {(sid, s.snap(sub), st, s.snap(obj), ot, type_)
+                 for sid, sub, st, obj, ot, type_ in predicted_triples(x)}
+        pred_m |= {(sid, *s.snap((a, b)), type_) for sid, a, b, type_ in predicted_mentions(x)}
     report = Report(len(sentences), n_pred, n_ignored)
     for crit in ("boundaries", "strict"):
         report.relations[crit] = {}

@@ -206,7 +206,7 @@ def fix_entities(doc: Doc, places: list[tuple[int, int, str]] = ()) -> list[Span
             if (span.label_ == "ORG" and len(span) == 1 and span[0].text.lower() in ANAPHORIC_ORG_NOUNS
                     and s > 0 and doc[s - 1].lower_ == "the"):
                 continue
-            if not any(t.is_alpha for t in span):
+            if not any(ch.isalpha() for ch in span.text):  # "Fla." and "U.S." are names; "--" is not
                 if span.label_ in LABEL_TYPES or span.label_ == "NORP":
                     continue
             spans.append(span)

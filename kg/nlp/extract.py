@@ -52,6 +52,7 @@ class Linker:
     def __init__(self, document: Document, doc: Doc):
         self.document = document
         self.doc = doc
+        self.text = doc.text  # ``Doc.text`` rebuilds the string from every token on each access
         self.skip = sorted(document.skip)
         self._build_sentences()
         self._build_entities()
@@ -62,7 +63,7 @@ class Linker:
 
     # -- sentences -------------------------------------------------------------
     def _build_sentences(self) -> None:
-        text = self.doc.text
+        text = self.text
         ranges: list[list[int]] = []  # [start, end] per record
         self.sent_of_tok: list[int] = [0] * len(self.doc)
         for span in self.doc.sents:
@@ -88,7 +89,7 @@ class Linker:
         sent = self.sentence_at(start)
         lo, hi = min(sent.start, start), max(sent.end, end)
         if (lo, hi) != (sent.start, sent.end):  # a fact spanning sentences quotes all of them
-            return Evidence(self.document.id, sent.index, lo, hi, self.doc.text[lo:hi], EXTRACTOR, subj, obj)
+            return Evidence(self.document.id, sent.index, lo, hi, self.text[lo:hi], EXTRACTOR, subj, obj)
         return Evidence(self.document.id, sent.index, sent.start, sent.end, sent.text, EXTRACTOR, subj, obj)
 
     # -- entities -------------------------------------------------------------
@@ -153,7 +154,7 @@ class Linker:
         description's head word whose latest mention before ``start`` is nearest.
         Descriptions that name an entity themselves are linked by :meth:`entity_in`.
         """
-        words = self.doc.text[start:end].lower().split()
+        words = self.text[start:end].lower().split()
         if not words or words[0] not in ("the", "a", "an", "this", "that") or len(words) > 4:
             return None
         head = words[-1]
@@ -241,8 +242,10 @@ def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statemen
     spokes-role speaker works for (from ``rels``); ``mentions`` are the entities
     named inside the content.
     """
-    text = a.doc.text
+    text = a.text
     speaks_for = _speaks_for(rels)
+    doc = a.doc
+    ent_chars = [(doc[ts].idx, doc[te - 1].idx + len(doc[te - 1]), eid) for (ts, te), eid in a.entity_of.items()]
     out: dict[str, Statement] = {}
     for cand in trained.statement_candidates(a.doc, statement_rules.find_statements(a.doc)):
         cue_s, cue_e = cand.cue
@@ -257,10 +260,8 @@ def assemble_statements(a: Linker, rels: tuple[Relation, ...]) -> tuple[Statemen
         if cand.addressee_span is not None:
             addressee = a.entity_in(*cand.addressee_span)
         spans = tuple(sorted(tuple(x) for x in cand.content))
-        mentions = sorted({
-            eid for (ts, te), eid in a.entity_of.items()
-            if any(cs <= a.doc[ts].idx and a.doc[te - 1].idx + len(a.doc[te - 1]) <= ce for cs, ce in spans)
-        } - {speaker})
+        mentions = sorted({eid for es, ee, eid in ent_chars if any(cs <= es and ee <= ce for cs, ce in spans)}
+                          - {speaker})
         lo = min([cue_s] + [s for s, _ in spans] + ([cand.speaker_span[0]] if cand.speaker_span else []))
         hi = max([cue_e] + [e for _, e in spans] + ([cand.speaker_span[1]] if cand.speaker_span else []))
         cue_sent = a.sentence_at(cue_s)

@@ -264,12 +264,20 @@ def _set_initial_password(cfg: ServerConfig, conf_dir: Path) -> None:
         raise ServiceError(f"setting the initial Neo4j password failed: {why.strip()}")
 
 
-def _tail(path: Path, n: int = 15) -> str:
+def _startup_failure(console_log: Path) -> str:
+    """What the JVM said when it died: the last exception in the console log, or the log's last lines.
+
+    A bad setting or a Java error is only in the console log (``neo4j.log`` just says "Stopped"), e.g.
+    ``IllegalArgumentException: Unrecognized setting. No declared setting with name: …``.
+    """
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = console_log.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return ""
-    return "\n".join(lines[-n:])
+    starts = [i for i, line in enumerate(lines) if "Exception" in line and not line.lstrip().startswith("at ")]
+    if not starts:
+        return "\n".join(lines[-15:])
+    return "\n".join(lines[starts[-1]:starts[-1] + 6])
 
 
 def _bolt_ready(cfg: ServerConfig) -> str | None:
@@ -330,7 +338,7 @@ def start(cfg: ServerConfig, *, timeout: float = 180.0, log=print) -> int:
             cfg.pid_file.unlink(missing_ok=True)
             raise ServiceError(
                 f"Neo4j exited with code {proc.returncode} while starting; see {cfg.home / 'logs'}:\n"
-                + _tail(cfg.home / "logs" / "neo4j.log")
+                + _startup_failure(cfg.console_log)
             )
         reason = _bolt_ready(cfg) or ""
         if not reason:

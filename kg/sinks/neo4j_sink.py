@@ -18,11 +18,20 @@ So every fact reaches its sentence in one hop (statements by ``EVIDENCED_BY``,
 relationships by their ``sentence`` property, an indexed lookup).
 
 Labels and relationship types come only from the fixed maps below, never from
-data; every value travels as a query parameter. Writes are ``UNWIND`` batches of
-``MERGE`` on ids, inside managed transactions that the driver retries on
-transient errors (deadlocks between concurrent loaders included); with the
-uniqueness constraints this makes loading idempotent and safe to run twice at
-once.
+data; every value travels as a query parameter. Writes are ``UNWIND`` batches,
+one managed transaction per batch of documents, which the driver retries on
+transient errors (deadlocks between concurrent loaders included). A batch is
+atomic: a document is in the database with all its facts or not at all.
+
+That is what makes the fast path safe. The batch first merges its
+``:Document`` nodes and learns which ones it created. Nothing of a document
+created in this transaction can exist yet (its sentences, statements and
+facts all have ids scoped to it), so their writes ``CREATE`` instead of
+``MERGE`` and skip the lookups. Documents already in the database, and
+entities, which documents share, go through ``MERGE`` on ids. With the
+uniqueness constraints this keeps loading idempotent and safe to run twice
+at once: a second loader's ``MERGE`` of the same document waits for the first
+one's transaction and then finds the document there.
 
 :func:`to_neo4j_rows` is the pure converter; :class:`Neo4jSink` is the writer.
 
@@ -43,6 +52,7 @@ import json
 import logging
 import re
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -106,7 +116,11 @@ def constraint_statements() -> list[str]:
 # ---------------------------------------------------------------- queries
 # All data is in $rows; only whitelisted labels/types are formatted in.
 
-Q_DOCUMENTS = "UNWIND $rows AS row MERGE (d:Document {id: row.id}) SET d += row.props"
+#: Returns which documents this transaction created (``fresh``): they take the CREATE path below.
+Q_DOCUMENTS = (
+    "UNWIND $rows AS row MERGE (d:Document {id: row.id}) ON CREATE SET d.kg_loading = true SET d += row.props "
+    "WITH row, d, d.kg_loading IS NOT NULL AS fresh REMOVE d.kg_loading RETURN row.id AS id, fresh"
+)
 Q_SENTENCES = (
     "UNWIND $rows AS row MERGE (d:Document {id: row.doc}) "
     "MERGE (s:Sentence {id: row.id}) SET s += row.props MERGE (s)-[:IN]->(d)"
@@ -133,9 +147,38 @@ Q_MERGE_DECISIONS = (
     "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) "
     "MERGE (d:MergeDecision {id: row.id}) SET d += row.props MERGE (d)-[:DECIDED]->(e)"
 )
+#: Decisions about a build's documents that its current resolution no longer makes (one row).
+Q_STALE_DECISIONS = (
+    "UNWIND $rows AS row MATCH (d:MergeDecision) WHERE any(x IN d.docs WHERE x IN row.docs) "
+    "AND NOT d.id IN row.keep DETACH DELETE d"
+)
 Q_STATEMENT_LINKS = (
     "UNWIND $rows AS row MATCH (st:Statement {id: row.statement}) MATCH (e:Entity {id: row.entity}) "
     "MERGE (st)-[r:{type}]->(e) SET r += row.props"
+)
+
+# The CREATE path for documents this transaction created (see the module docstring): the same writes as the
+# MERGE queries above, without looking for what cannot exist yet.
+Q_SENTENCES_NEW = (
+    "UNWIND $rows AS row MATCH (d:Document {id: row.doc}) "
+    "CREATE (s:Sentence {id: row.id})-[:IN]->(d) SET s += row.props"
+)
+Q_MENTIONED_IN_NEW = (
+    "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) MATCH (s:Sentence {id: row.sentence}) "
+    "CREATE (e)-[m:MENTIONED_IN {start: row.start, end: row.end}]->(s) SET m.text = row.text"
+)
+Q_RELATIONS_NEW = (
+    "UNWIND $rows AS row MATCH (a:Entity {id: row.subject}) MATCH (b:Entity {id: row.object}) "
+    "CREATE (a)-[r:{type} {id: row.id}]->(b) SET r += row.props"
+)
+Q_STATEMENTS_NEW = (
+    "UNWIND $rows AS row MATCH (s:Sentence {id: row.sentence}) "
+    "CREATE (st:Statement {id: row.id})-[e:EVIDENCED_BY]->(s) SET st += row.props, e.start = row.start, "
+    "e.end = row.end"
+)
+Q_STATEMENT_LINKS_NEW = (
+    "UNWIND $rows AS row MATCH (st:Statement {id: row.statement}) MATCH (e:Entity {id: row.entity}) "
+    "CREATE (st)-[r:{type}]->(e) SET r += row.props"
 )
 
 
@@ -170,18 +213,27 @@ class Neo4jRows:
                 + sum(map(len, self.entities.values())) + sum(map(len, self.relations.values()))
                 + sum(map(len, self.links.values())))
 
-    def queries(self) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
-        """(name, cypher, rows) in dependency order: nodes before the edges that MATCH them."""
-        yield "documents", Q_DOCUMENTS, self.documents
-        yield "sentences", Q_SENTENCES, self.sentences
+    def entity_queries(self) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+        """(name, cypher, rows) that MERGE the entities, which documents share."""
         for label in sorted(self.entities):
             yield f"entities:{label}", Q_ENTITIES.replace("{label}", LABELS[label]), self.entities[label]
-        yield "mentions", Q_MENTIONED_IN, self.mentions
+
+    def document_queries(self, fresh: bool) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+        """(name, cypher, rows) for what belongs to the documents, in dependency order.
+
+        Nodes come before the edges that MATCH them. ``fresh``: the documents
+        were created in this transaction, so everything of theirs is created
+        without looking for it first.
+        """
+        yield "sentences", Q_SENTENCES_NEW if fresh else Q_SENTENCES, self.sentences
+        yield "mentions", Q_MENTIONED_IN_NEW if fresh else Q_MENTIONED_IN, self.mentions
+        q_rel = Q_RELATIONS_NEW if fresh else Q_RELATIONS
         for typ in sorted(self.relations):
-            yield f"relations:{typ}", Q_RELATIONS.replace("{type}", _checked_type(typ)), self.relations[typ]
-        yield "statements", Q_STATEMENTS, self.statements
+            yield f"relations:{typ}", q_rel.replace("{type}", _checked_type(typ)), self.relations[typ]
+        yield "statements", Q_STATEMENTS_NEW if fresh else Q_STATEMENTS, self.statements
+        q_link = Q_STATEMENT_LINKS_NEW if fresh else Q_STATEMENT_LINKS
         for typ in sorted(self.links):
-            yield f"links:{typ}", Q_STATEMENT_LINKS.replace("{type}", _checked_type(typ)), self.links[typ]
+            yield f"links:{typ}", q_link.replace("{type}", _checked_type(typ)), self.links[typ]
 
 
 def _checked_type(typ: str) -> str:
@@ -300,7 +352,24 @@ def to_neo4j_rows(ex: Extraction) -> Neo4jRows:
         for m in dict.fromkeys(st.mentions):
             rows.links.setdefault("MENTIONS", []).append(
                 {"statement": st.id, "entity": need(m, where), "props": {}})
+    # One row per graph element, as MERGE would leave it (the last row wins), so that the CREATE path writes
+    # the same graph even for a record that repeats a fact.
+    rows.sentences = _unique(rows.sentences, ("id",))
+    rows.mentions = _unique(rows.mentions, ("entity", "sentence", "start", "end"))
+    rows.statements = _unique(rows.statements, ("id",))
+    for typ, rs in rows.relations.items():
+        rows.relations[typ] = _unique(rs, ("id",))
+    for typ, rs in rows.links.items():
+        rows.links[typ] = _unique(rs, ("statement", "entity"))
     return rows
+
+
+def _unique(rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``rows`` without repeats of ``key``; a later row replaces an earlier one in its place."""
+    seen: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        seen[tuple(row[k] for k in key)] = row
+    return rows if len(seen) == len(rows) else list(seen.values())
 
 
 # ---------------------------------------------------------------- writer
@@ -363,6 +432,12 @@ def _one_line(e: BaseException) -> str:
 class Neo4jSink:
     """Writer: buffers rows from :meth:`write` and flushes them in ``UNWIND`` batches.
 
+    A full batch is written by a background thread while :meth:`write` goes
+    on converting the next records, so the loader's Python work overlaps the
+    server's. At most one batch is in flight, batches are written in order,
+    and a batch's error is raised by the next :meth:`write`, :meth:`flush` or
+    :meth:`close`.
+
     Args:
         driver: a ``neo4j.Driver`` (see :func:`connect`); the sink closes it.
         database: target database (None: the server default).
@@ -376,30 +451,90 @@ class Neo4jSink:
         self.uri = uri
         self.stats = LoadStats()
         self.where = ""  # set by the caller (file:line) for error messages
-        self._pending = Neo4jRows()
+        self._pending: dict[str, Neo4jRows] = {}  # document id → its rows, in input order
+        self._pending_rows = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-neo4j-writer")
+        self._in_flight: Future | None = None
         self._ensure_constraints()
 
     # -- protocol -------------------------------------------------------
     def write(self, extraction: Extraction) -> None:
         rows = to_neo4j_rows(extraction)
+        if extraction.id in self._pending:
+            self._submit()  # the same document twice in a batch: its second copy must find the first one
         self.stats.documents += 1
         self.stats.relations += sum(map(len, rows.relations.values()))
         self.stats.statements += len(rows.statements)
-        self._pending.extend(rows)
-        if len(self._pending) >= self.batch_rows:
-            self.flush()
+        self._pending[extraction.id] = rows
+        self._pending_rows += len(rows)
+        if self._pending_rows >= self.batch_rows:
+            self._submit()
 
     def flush(self) -> None:
-        pending, self._pending = self._pending, Neo4jRows()
-        for name, cypher, rows in pending.queries():
-            rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
-            for i in range(0, len(rows), self.batch_rows):
-                self._run(name, cypher, rows[i: i + self.batch_rows])
+        """Write every pending document now, and wait until the server has committed them."""
+        self._submit()
+        self._wait()
+
+    def _submit(self) -> None:
+        """Hand the pending documents to the writer thread, after the batch before them is committed."""
+        self._wait()
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_rows = self._pending, {}, 0
+        self._in_flight = self._writer.submit(self._write_batch, pending, self.where)
+
+    def _wait(self) -> None:
+        """Wait for the batch in flight; raise its error here, in the caller's thread."""
+        if self._in_flight is not None:
+            done, self._in_flight = self._in_flight, None
+            done.result()
+
+    def _write_batch(self, pending: dict[str, "Neo4jRows"], where: str) -> None:
+        """Write ``pending`` in one transaction (retried as a whole on transient errors)."""
+        documents = sorted((r for rows in pending.values() for r in rows.documents), key=_row_key)
+        entities = Neo4jRows()
+        for rows in pending.values():
+            for label, rs in rows.entities.items():
+                entities.entities.setdefault(label, []).extend(rs)
+
+        def work(tx):  # may run again after a transient error: it only reads `pending`
+            result = tx.run(Q_DOCUMENTS, rows=documents)
+            fresh = {rec["id"] for rec in result if rec["fresh"]}
+            done = [result.consume().counters]
+            groups = {True: Neo4jRows(), False: Neo4jRows()}
+            for doc_id, rows in pending.items():
+                groups[doc_id in fresh].extend(rows)
+            steps = [*entities.entity_queries(), *groups[True].document_queries(fresh=True),
+                     *groups[False].document_queries(fresh=False)]
+            for _name, cypher, rows in steps:
+                if rows:
+                    rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
+                    done.append(tx.run(cypher, rows=rows).consume().counters)
+            return done, len(fresh)
+
+        t0 = time.perf_counter()
+        counters, n_fresh = self._call(lambda s: s.execute_write(work), "a batch of documents", where)
+        log.debug("batch of %d documents (%d new to the database) in %.3fs", len(documents), n_fresh,
+                  time.perf_counter() - t0)
+        self.stats.transactions += 1
+        for c in counters:
+            self._count(c)
 
     def close(self) -> None:
         try:
             self.flush()
         finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop without writing what is still pending; wait for the batch in flight, then close the driver."""
+        self._pending, self._pending_rows = {}, 0
+        try:
+            if self._in_flight is not None:
+                self._in_flight.exception()  # its error, if any, was or will be reported by the caller's path
+            self._in_flight = None
+        finally:
+            self._writer.shutdown(wait=True)
             self.driver.close()
 
     # -- internals ------------------------------------------------------
@@ -412,6 +547,20 @@ class Neo4jSink:
         The entity node itself already carries the resolved id, name and
         ``aliases``; the decision nodes say why (names, score, reasons, source).
         """
+        self._write_decisions(resolution)
+
+    def replace_resolution(self, resolution, docs: list[str]) -> None:
+        """:meth:`write_resolution`, then drop the decisions about ``docs`` that ``resolution`` no longer makes.
+
+        For incremental builds (:func:`kg.retract.sync_neo4j`): a decision
+        whose documents include one of ``docs`` (the build's) and that is not
+        among the current ones is out of date. Decisions about other
+        documents only are left alone.
+        """
+        keep = self._write_decisions(resolution)
+        self._run("stale merge decisions", Q_STALE_DECISIONS, [{"docs": docs, "keep": keep}])
+
+    def _write_decisions(self, resolution) -> list[str]:
         from kg import ids
 
         rows = []
@@ -425,6 +574,7 @@ class Neo4jSink:
                 })
         for start in range(0, len(rows), self.batch_rows):
             self._run("merge decisions", Q_MERGE_DECISIONS, rows[start:start + self.batch_rows])
+        return [r["id"] for r in rows]
 
     def _ensure_constraints(self) -> None:
         from neo4j.exceptions import ClientError
@@ -448,22 +598,27 @@ class Neo4jSink:
         def work(tx):
             return tx.run(cypher, rows=rows).consume().counters
 
+        self._wait()  # after the documents' batches
         t0 = time.perf_counter()
         counters = self._call(lambda s: s.execute_write(work), name)
         log.debug("%s: %d rows in %.3fs", name, len(rows), time.perf_counter() - t0)
         self.stats.transactions += 1
+        self._count(counters)
+
+    def _count(self, counters) -> None:
         self.stats.nodes_created += counters.nodes_created
         self.stats.relationships_created += counters.relationships_created
         self.stats.properties_set += counters.properties_set
 
-    def _call(self, fn: Callable[[Any], Any], what: str) -> Any:
+    def _call(self, fn: Callable[[Any], Any], what: str, where: str | None = None) -> Any:
         from neo4j.exceptions import Neo4jError, DriverError
 
         try:
             with self._session() as s:
                 return fn(s)
         except (Neo4jError, DriverError, OSError) as e:
-            at = f" at {self.where}" if self.where else ""
+            where = self.where if where is None else where
+            at = f" at {where}" if where else ""
             raise ServiceError(
                 f"Neo4j at {self.uri} failed while writing {what}{at}: {_one_line(e)}. Batches are transactions "
                 "and loading is idempotent: once Neo4j is back, re-run the same load"
@@ -534,6 +689,6 @@ def load_file(path: Path, driver, database: str | None = None, *, batch_rows: in
             sink.where = f"{path.parent / 'resolution.json'}"
             sink.write_resolution(resolution)
     finally:
-        sink.driver.close()  # after a failure: no second attempt at the pending rows
+        sink.abort()  # after a failure: no second attempt at the pending rows
     log.info("loaded %s in %.1fs", path, time.perf_counter() - t0)
     return sink.stats

@@ -53,10 +53,13 @@ def cache_dir() -> Path:
 
 def parse(nlp: Language, texts: list[str], tag: str, batch_size: int = 8) -> list[Doc]:
     """Parse ``texts`` with ``nlp``, reusing a cached DocBin when the texts and pipeline match."""
-    from kg.nlp.trained import enabled
+    from kg.nlp.trained import ENTITIES, ENTITIES_PIPE, MODEL_DIR, enabled
 
     h = hashlib.sha256()
     h.update(f"trained={enabled()}".encode())
+    weights = MODEL_DIR / f"{ENTITIES}.crfsuite"
+    if enabled() and ENTITIES_PIPE in nlp.pipe_names and weights.is_file():
+        h.update(hashlib.sha256(weights.read_bytes()).digest())  # the entity tagger's output is in the parse
     h.update(("|".join(nlp.pipe_names) + nlp.meta.get("name", "") + nlp.meta.get("version", "")).encode())
     for t in texts:
         h.update(t.encode("utf-8"))

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from kg.errors import ConfigError
 from kg.eval import conll04
 from kg.train import new_trainer, parse, train_model, write_meta
 
@@ -24,35 +25,22 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
           progress: Callable[[int], None] | None = None) -> dict:
     """Train and write the model; return its meta (also written beside it)."""
     from kg.nlp import load_model
-    from kg.nlp.trained import ENTITIES_PIPE
-    from kg.nlp.trained.entities import gold_tags, token_features
 
     t0 = time.perf_counter()
     data = config.get("data", {})
     split = data.get("split", "train")
     sentences = conll04.load(data_root, split, limit=limit if limit is not None else data.get("sentences"))
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
-    opts = config.get("crf", {})
-    trainer = new_trainer(opts)
-    counts: dict[str, int] = {}
-    disabled = [ENTITIES_PIPE] if ENTITIES_PIPE in nlp.pipe_names else []
-    with nlp.select_pipes(disable=disabled):
-        docs = parse(nlp, [s.text for s in sentences], f"conll04-{split}-base")
-    for sent, doc in zip(sentences, docs):
-        tags = gold_tags(doc, sent.entities)
-        for t in tags:
-            counts[t] = counts.get(t, 0) + 1
-        trainer.append(token_features(doc), tags)
-        if progress is not None:
-            progress(1)
+    docs = base_parses(nlp, sentences, split)
+    trainer, extra = prepare(config, sentences, docs, progress)
     t_feats = time.perf_counter() - t0
     meta = {
         "name": NAME,
-        "extractor": "kg.entities-model/0.1",
+        "extractor": "kg.entities-model/0.2",
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
-        "label_counts": dict(sorted(counts.items())),
         "config": config,
+        **extra,
     }
     t1 = time.perf_counter()
     path = train_model(trainer, out_dir, NAME)
@@ -61,3 +49,61 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     write_meta(out_dir, NAME, meta)
     log.info("entities model written to %s", path)
     return meta
+
+
+def base_parses(nlp, sentences: list[conll04.Sentence], split: str) -> list:
+    """The sentences parsed by the kg pipeline *without* the trained tagger (its input at run time)."""
+    from kg.nlp.trained import ENTITIES_PIPE
+
+    disabled = [ENTITIES_PIPE] if ENTITIES_PIPE in nlp.pipe_names else []
+    with nlp.select_pipes(disable=disabled):
+        return parse(nlp, [s.text for s in sentences], f"conll04-{split}-base")
+
+
+def prepare(config: dict, sentences: list[conll04.Sentence], docs: list,
+            progress: Callable[[int], None] | None = None) -> tuple[object, dict]:
+    """A CRFsuite trainer loaded with the sentences' features and gold tags, and the meta it implies.
+
+    The meta holds ``features`` (the feature set), ``label_counts`` and, for
+    ``v3``, the ``gazetteer`` of all the sentences' names; during training each
+    sentence sees the names of the other ``gazetteer_folds`` folds only.
+    """
+    from kg.nlp.trained.entities import FEATURES, build_gazetteer, gold_tags, token_features_v3
+
+    feature_set = config.get("features", {}).get("set", "v1")
+    if feature_set not in FEATURES and feature_set != "v3":
+        raise ConfigError(f"entities config: [features] set = {feature_set!r} is unknown; "
+                          f"use one of {sorted(FEATURES) + ['v3']}")
+    trainer = new_trainer(config.get("crf", {}))
+    counts: dict[str, int] = {}
+    names = [gazetteer_entries(doc, sent) for sent, doc in zip(sentences, docs)]
+    folds = int(config.get("features", {}).get("gazetteer_folds", 5))
+    fold_gaz = []
+    if feature_set == "v3":
+        fold_gaz = [build_gazetteer(e for j, es in enumerate(names) if j % folds != f for e in es)
+                    for f in range(folds)]
+    for k, (sent, doc) in enumerate(zip(sentences, docs)):
+        tags = gold_tags(doc, sent.entities)
+        for t in tags:
+            counts[t] = counts.get(t, 0) + 1
+        feats = token_features_v3(doc, fold_gaz[k % folds]) if fold_gaz else FEATURES[feature_set](doc)
+        trainer.append(feats, tags)
+        if progress is not None:
+            progress(1)
+    extra: dict = {"features": feature_set, "label_counts": dict(sorted(counts.items()))}
+    if feature_set == "v3":
+        extra["gazetteer"] = [[list(w), t] for w, t in sorted({e for es in names for e in es})]
+    return trainer, extra
+
+
+def gazetteer_entries(doc, sentence) -> list[tuple[tuple[str, ...], str]]:
+    """The sentence's gold Peop/Org/Loc names as (lowercased spaCy tokens, CRF tag type)."""
+    from kg.nlp.trained.entities import CONLL_TAGS
+
+    out = []
+    for e in sentence.entities:
+        t = CONLL_TAGS.get(e.type)
+        span = doc.char_span(e.start, e.end, alignment_mode="expand") if t else None
+        if span is not None:
+            out.append((tuple(tok.lower_ for tok in span), t))
+    return out

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from kg.errors import ConfigError
 from kg.eval import conll04
 from kg.train import new_trainer, parse, train_model, write_meta
 
@@ -25,10 +26,12 @@ NAME = "relations"
 GRAPH_TYPES = {"Peop": "Person", "Org": "Organization", "Loc": "Location"}
 
 
-def instances(sentence: conll04.Sentence, doc) -> list[tuple[list[str], str]]:
+def instances(sentence: conll04.Sentence, doc, features=None) -> list[tuple[list[str], str]]:
     """(features, label) for every candidate pair of gold entities in one parsed sentence."""
     from kg.nlp.trained.features import pair_features
     from kg.nlp.trained.relations import CONLL_PREDICATES, NONE, SIGNATURES, candidate_pairs
+
+    features = features or pair_features
 
     spans, index = [], {}
     for k, e in enumerate(sentence.entities):
@@ -46,7 +49,76 @@ def instances(sentence: conll04.Sentence, doc) -> list[tuple[list[str], str]]:
         label = gold.get((index[(e1.start, e1.end)], index[(e2.start, e2.end)]), NONE)
         if label != NONE and SIGNATURES[label] != (t1, t2):
             label = NONE
-        out.append((pair_features(doc, e1, t1, e2, t2), label))
+        out.append((features(doc, e1, t1, e2, t2), label))
+    return out
+
+
+def predicted_instances(sentence: conll04.Sentence, doc, features) -> list[tuple[list[str], str]]:
+    """(features, label) for every candidate pair of the *pipeline's* entities in one parsed sentence.
+
+    A pair is labelled with the gold relation only when both spans are exactly
+    gold entities of the relation's types (those pairs
+    are skipped: :func:`instances` has them already); any other pair (a boundary or type
+    error, a spurious entity) is ``NONE``. This shows the classifier the
+    entities it will see at run time, mistakes included.
+    """
+    from kg.nlp.entities import entity_type
+    from kg.nlp.trained.relations import CONLL_PREDICATES, NONE, SIGNATURES, candidate_pairs
+
+    gold_at = {(e.start, e.end): k for k, e in enumerate(sentence.entities)}
+    gold = {(h, t): CONLL_PREDICATES[type_] for h, t, type_ in sentence.relations}
+    spans = [(e, t) for e in doc.ents if (t := entity_type(e))]
+    out = []
+    for e1, t1, e2, t2 in candidate_pairs(doc, spans):
+        h = gold_at.get(sentence.snap((e1.start_char, e1.end_char)))  # scored on CoNLL04 tokens, as in kg eval
+        t = gold_at.get(sentence.snap((e2.start_char, e2.end_char)))
+        if (h is not None and t is not None and GRAPH_TYPES.get(sentence.entities[h].type) == t1
+                and GRAPH_TYPES.get(sentence.entities[t].type) == t2):
+            continue  # the same pair as a gold instance (:func:`instances`)
+        label = gold.get((h, t), NONE) if h is not None and t is not None else NONE
+        if label != NONE and (SIGNATURES[label] != (t1, t2)
+                              or GRAPH_TYPES.get(sentence.entities[h].type) != t1
+                              or GRAPH_TYPES.get(sentence.entities[t].type) != t2):
+            label = NONE
+        out.append((features(doc, e1, t1, e2, t2), label))
+    return out
+
+
+def crossfold_docs(nlp, sentences: list[conll04.Sentence], split: str, folds: int) -> list:
+    """The sentences with entities as a tagger that never saw them would give.
+
+    The shipped entity tagger was trained on these sentences, so its output
+    on them is nearly perfect; the relation model would learn nothing about
+    the boundary and type errors it meets on new text. Instead each fold is
+    re-tagged by an entity tagger trained (with ``configs/entities.toml``)
+    on the other folds, then ``kg_entity_fixes`` runs, as in the pipeline.
+    """
+    import tempfile
+
+    import pycrfsuite
+
+    from kg.nlp.trained.entities import features_of, retag
+    from kg.train import CONFIG_DIR, read_config
+    from kg.train import entities as ent_train
+
+    ent_config = read_config(CONFIG_DIR / "entities.toml")
+    docs = ent_train.base_parses(nlp, sentences, split)
+    fixes = nlp.get_pipe("kg_entity_fixes") if "kg_entity_fixes" in nlp.pipe_names else None
+    out = list(docs)
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in range(folds):
+            train_idx = [i for i in range(len(docs)) if i % folds != f]
+            trainer, meta = ent_train.prepare(ent_config, [sentences[i] for i in train_idx],
+                                              [docs[i] for i in train_idx])
+            path = train_model(trainer, Path(tmp), f"entities-fold{f}")
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(path))
+            feats = features_of(meta)
+            for i in range(f, len(docs), folds):
+                doc = retag(docs[i], tagger, feats)
+                out[i] = fixes(doc) if fixes is not None else doc
+            tagger.close()
+            log.info("cross-fold entities: fold %d/%d tagged", f + 1, folds)
     return out
 
 
@@ -61,6 +133,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         limit: train on the first ``limit`` sentences only (overrides the config).
     """
     from kg.nlp import load_model
+    from kg.nlp.trained.relations import FEATURES
 
     t0 = time.perf_counter()
     data = config.get("data", {})
@@ -69,9 +142,21 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
     opts = config.get("maxent", {})
     trainer = new_trainer(opts)
+    feature_set = config.get("features", {}).get("set", "v1")
+    if feature_set not in FEATURES:
+        raise ConfigError(f"relations config: [features] set = {feature_set!r} is unknown; use one of {sorted(FEATURES)}")
+    features = FEATURES[feature_set]
+    use_predicted = data.get("predicted_entities", False)
+    docs = parse(nlp, [s.text for s in sentences], f"conll04-{split}")
+    pred_docs = docs
+    if use_predicted == "crossfold":
+        pred_docs = crossfold_docs(nlp, sentences, split, int(data.get("folds", 5)))
     counts: dict[str, int] = {}
-    for sent, doc in zip(sentences, parse(nlp, [s.text for s in sentences], f"conll04-{split}")):
-        for feats, label in instances(sent, doc):
+    for sent, doc, pdoc in zip(sentences, docs, pred_docs):
+        rows = instances(sent, doc, features)
+        if use_predicted:
+            rows += predicted_instances(sent, pdoc, features)
+        for feats, label in rows:
             trainer.append([feats], [label])
             counts[label] = counts.get(label, 0) + 1
         if progress is not None:
@@ -79,7 +164,8 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     t_feats = time.perf_counter() - t0
     meta = {
         "name": NAME,
-        "extractor": "kg.relations-model/0.1",
+        "extractor": "kg.relations-model/0.2",
+        "features": feature_set,
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
         "label_counts": dict(sorted(counts.items())),

@@ -10,10 +10,8 @@ same script users run) and ``… stop`` at the end.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +96,14 @@ def graph_counts(driver) -> dict[str, int]:
     for r in recs:
         out["-" + r["t"] + "->"] = r["c"]
     return out
+
+
+def graph_dump(driver) -> tuple[list[str], list[str]]:
+    """Every node (labels, properties) and relationship (ends, type, properties), sorted: the whole graph."""
+    import json
+
+    nodes, _, _ = driver.execute_query("MATCH (n) RETURN labels(n) AS l, properties(n) AS p")
+    rels, _, _ = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, properties(r) AS p, b.id AS b")
+    return (sorted(json.dumps([sorted(r["l"]), r["p"]], sort_keys=True) for r in nodes),
+            sorted(json.dumps([r["a"], r["t"], r["p"], r["b"]], sort_keys=True) for r in rels))

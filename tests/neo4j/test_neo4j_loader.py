@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from neo4j_helpers import ROOT, bench_module, graph_counts, load_cli, write_jsonl
+from neo4j_helpers import ROOT, bench_module, graph_counts, graph_dump, load_cli, write_jsonl
 
 pytestmark = pytest.mark.neo4j
 
@@ -63,6 +63,26 @@ def test_loading_twice_gives_identical_counts(neo4j_server, neo4j_db, seed_recor
     assert res.exit_code == 0
     assert graph_counts(neo4j_db) == first
     assert "(0 nodes and 0 relationships created" in res.output
+
+
+def test_new_and_known_documents_give_the_same_graph(neo4j_server, neo4j_db, seed_record, tmp_path):
+    """A document new to the database takes the CREATE path; one already there, MERGE. Same graph."""
+    src = write_jsonl(tmp_path / "facts.jsonl", [seed_record])
+    assert load_cli(neo4j_server, src).exit_code == 0  # new: CREATE
+    created = graph_dump(neo4j_db)
+    neo4j_db.execute_query("MATCH (n) WHERE NOT n:Document DETACH DELETE n")
+    assert load_cli(neo4j_server, src).exit_code == 0  # the Document is there: MERGE for all of it
+    assert graph_dump(neo4j_db) == created
+    assert len(created[1]) > 50
+
+
+def test_a_document_twice_in_one_file_is_loaded_once(neo4j_server, neo4j_db, seed_record, tmp_path):
+    assert load_cli(neo4j_server, write_jsonl(tmp_path / "once.jsonl", [seed_record])).exit_code == 0
+    once = graph_dump(neo4j_db)
+    neo4j_db.execute_query("MATCH (n) DETACH DELETE n")
+    res = load_cli(neo4j_server, write_jsonl(tmp_path / "twice.jsonl", [seed_record, seed_record]))
+    assert res.exit_code == 0, res.output
+    assert graph_dump(neo4j_db) == once
 
 
 def test_out_dir_is_read_through_its_extractions_file(neo4j_server, neo4j_db, seed_record, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from neo4j_helpers import graph_counts
+from neo4j_helpers import graph_counts, graph_dump, load_cli
 
 pytestmark = pytest.mark.neo4j
 
@@ -59,13 +59,18 @@ def test_changed_and_forgotten_documents_are_retracted_from_neo4j(neo4j_server, 
     assert "loaded 4 documents" in first.stderr
     recs, _, _ = neo4j_db.execute_query("MATCH (e:Entity {name: 'Olaf Scholz'}) RETURN count(e) AS n")
     assert recs[0]["n"] == 1
+    # The build kept Neo4j as `kg load neo4j OUT/` loads it: entities resolved across documents.
+    synced = graph_dump(neo4j_db)
+    wipe(neo4j_db)
+    assert load_cli(neo4j_server, out).exit_code == 0
+    assert graph_dump(neo4j_db) == synced
 
     # wire-1 changes: its old sentences, relationships and now-orphaned entities leave Neo4j.
     corpus(src, [dict(WIRE[0], text=CHANGED), WIRE[1]])
     second = kg("build", str(src), "--out", str(out), "--format", "jsonl", *neo(neo4j_server))
     assert second.exit_code == 0, second.output
     assert "loaded 1 documents; retracted 1 documents" in second.stderr
-    changed_counts, changed_ids = graph_counts(neo4j_db), ids(neo4j_db)
+    changed_counts, changed_ids, changed_dump = graph_counts(neo4j_db), ids(neo4j_db), graph_dump(neo4j_db)
     recs, _, _ = neo4j_db.execute_query(
         "MATCH (n) WHERE n.name IN ['Olaf Scholz', 'Joe Biden'] OR n.text CONTAINS 'Scholz' RETURN count(n) AS n")
     assert recs[0]["n"] == 0
@@ -77,6 +82,7 @@ def test_changed_and_forgotten_documents_are_retracted_from_neo4j(neo4j_server, 
     fresh = tmp_path / "fresh"
     assert kg("build", str(src), "--out", str(fresh), "--format", "jsonl", *neo(neo4j_server)).exit_code == 0
     assert (graph_counts(neo4j_db), ids(neo4j_db)) == (changed_counts, changed_ids)
+    assert graph_dump(neo4j_db) == changed_dump
 
     # kg forget: wire-2 and everything only it said are gone; the rest stays.
     before = ids(neo4j_db)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from kg.serve.neo4j_server import ServerConfig
-from neo4j_helpers import SCRIPT, Server, _free_port
+from neo4j_helpers import SCRIPT, _free_port
 
 pytestmark = pytest.mark.neo4j
 
@@ -71,3 +71,21 @@ def test_stop_leaves_a_foreign_process_alone(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_failed_start_quotes_the_jvm_exception(tmp_path):
+    """neo4j.log only says "Stopped."; the reason is in console.log, and the error must quote it."""
+    from kg.serve.neo4j_server import _startup_failure
+
+    log = tmp_path / "console.log"
+    log.write_text(
+        "2026-11-28 07:40:30.244+0000 INFO  Stopped.\n"
+        'Exception in thread "main" java.lang.IllegalArgumentException: Unrecognized setting. No declared setting '
+        "with name: db.tx_state.max_off_heap_memory. Cleanup the config or disable "
+        "'server.config.strict_validation.enabled' to continue.\n"
+        "\tat org.neo4j.configuration.Config.getActiveSettings(Config.java:762)\n"
+        "2026-11-28 07:40:36.917+0000 INFO  [o.n.s.CommunityBootstrapper] Stopped.\n", encoding="utf-8")
+    msg = _startup_failure(log)
+    assert "Unrecognized setting" in msg and "db.tx_state.max_off_heap_memory" in msg
+    log.write_text("".join(f"line {i}\n" for i in range(40)), encoding="utf-8")
+    assert _startup_failure(log).splitlines() == [f"line {i}" for i in range(25, 40)]

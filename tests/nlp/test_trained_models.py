@@ -97,3 +97,142 @@ def test_rules_only_switch_leaves_no_model_facts(seed_document, nlp, monkeypatch
     x = extract(seed_document, nlp)
     names = {s.evidence.extractor for s in x.statements} | {r.evidence.extractor for r in x.relations}
     assert names and all(n.startswith("kg.rules/") for n in names)
+
+
+# ------------------------------------------------ fast feature path = reference path
+#
+# The shipped CRFs were trained on the features below, read from spaCy
+# ``Token`` objects one attribute at a time. The package builds the same
+# strings from ``Doc.to_array`` columns (much cheaper); these reference
+# implementations pin that the strings, and their order, stay exactly the same.
+
+
+def _reference_quote_parity(doc):
+    from kg.nlp.trained.features import QUOTES
+
+    inside, out = False, []
+    for tok in doc:
+        if "\n\n" in tok.text or (tok.is_space and tok.text.count("\n") >= 2):
+            inside = False
+        if tok.text in QUOTES:
+            if tok.text in ("“", "``", "«", "„"):
+                inside = True
+            elif tok.text in ("”", "''", "»"):
+                inside = False
+            else:
+                inside = not inside
+            out.append(True)
+            continue
+        out.append(inside)
+    return out
+
+
+def _reference_statement_features(doc, quoted):
+    from kg.nlp.trained.features import CLAUSE_DEPS
+
+    def lem(t):
+        return t.lemma_.lower()
+
+    starts = {s.start for s in doc.sents}
+    out = []
+    for tok in doc:
+        i, h = tok.i, tok.head
+        f = ["bias", f"w={tok.lower_}", f"l={lem(tok)}", f"p={tok.tag_}", f"d={tok.dep_}", f"e={tok.ent_type_ or '-'}",
+             f"pd={tok.tag_}|{tok.dep_}", f"hl={lem(h)}", f"hp={h.tag_}", f"dhl={tok.dep_}|{lem(h)}", f"q={quoted[i]}",
+             f"shape={tok.shape_[:4]}", f"ss={i in starts}"]
+        if tok.is_punct:
+            f.append("punct")
+        gc, cur = ("deep", ""), tok
+        for _ in range(12):
+            if cur.head.i == cur.i:
+                break
+            if cur.dep_ in CLAUSE_DEPS:
+                gc = (cur.dep_, lem(cur.head))
+                break
+            cur = cur.head
+        f += [f"gc={gc[0]}|{gc[1]}", f"gcl={gc[1]}"]
+        cur = tok
+        for _ in range(8):
+            if cur.dep_ in ("nsubj", "nsubjpass"):
+                f.append(f"subjof={lem(cur.head)}")
+                break
+            if cur.head.i == cur.i or cur.dep_ in CLAUSE_DEPS:
+                break
+            cur = cur.head
+        verbs = [lem(a) for a in tok.ancestors if a.pos_ in ("VERB", "AUX")][:3]
+        for k, v in enumerate(verbs):
+            f += [f"va{k}={v}", f"va={v}"]
+        kids = [c.dep_ for c in tok.children]
+        if "ccomp" in kids:
+            f.append("has_ccomp")
+        if "nsubj" in kids:
+            f.append("has_nsubj")
+        f += [f"ccomp_l={lem(tok)}" for d in kids if d == "ccomp"]
+        for off in (-2, -1, 1, 2):
+            j = i + off
+            if 0 <= j < len(doc):
+                f += [f"{off}w={doc[j].lower_}", f"{off}p={doc[j].tag_}", f"{off}q={quoted[j]}"]
+            else:
+                f.append(f"{off}BOUND")
+        if i + 1 < len(doc):
+            f.append(f"bg+={tok.lower_}|{doc[i + 1].lower_}")
+        if i > 0:
+            f.append(f"bg-={doc[i - 1].lower_}|{tok.lower_}")
+        out.append(f)
+    return out
+
+
+def _reference_entity_features(doc):
+    from kg.nlp.trained.entities import _ent_tags
+
+    ent, n = _ent_tags(doc), len(doc)
+    out = []
+    for tok in doc:
+        i = tok.i
+        f = ["bias", "w=" + tok.lower_, "sh=" + tok.shape_, "p=" + tok.tag_, "ent=" + ent[i], "d=" + tok.dep_,
+             f"title={tok.is_title}", "suf=" + tok.lower_[-3:], "hl=" + tok.head.lower_]
+        for o in (-2, -1, 1, 2):
+            j = i + o
+            if 0 <= j < n:
+                f += [f"{o}w=" + doc[j].lower_, f"{o}ent=" + ent[j], f"{o}sh=" + doc[j].shape_, f"{o}p=" + doc[j].tag_]
+            else:
+                f.append(f"{o}B")
+        out.append(f)
+    return out
+
+
+FEATURE_TEXT = ("“We will not back down,” the minister said on Tuesday.\n\nAccording to two officials, "
+                "the $5 million deal, which covers 83% of the promised munitions, is off. "
+                "Smith, who heads ACME Corp. in Boston, told reporters that he expected ``no delay''.")
+
+
+def _assert_same_features(doc):
+    from kg.nlp.trained import entities as trained_entities, features
+
+    quoted = features.quote_parity(doc)
+    assert quoted == _reference_quote_parity(doc)
+    assert features.token_features(doc, quoted) == _reference_statement_features(doc, quoted)
+    assert trained_entities.token_features(doc) == _reference_entity_features(doc)
+
+
+def test_fast_features_equal_reference_features(nlp, seed_document):
+    for text in (FEATURE_TEXT, seed_document.text, ""):
+        _assert_same_features(nlp(text))
+
+
+def test_fast_features_equal_reference_features_on_polnear_dev(shared_dir, nlp):
+    from kg.eval import polnear
+
+    for a in polnear.load(shared_dir / "data", "dev", limit=2):
+        _assert_same_features(nlp(a.text))
+
+
+def test_model_statement_quantities_are_those_of_their_content(nlp):
+    from kg.nlp.quantities import find_quantities
+
+    doc = nlp(FEATURE_TEXT + " The ministry said 3,000 troops had left, and that prices rose 12 percent.")
+    found = trained_statements.predict(trained.models(trained.STATEMENTS).tagger, doc)
+    assert found
+    for s in found:
+        assert s.quantities == tuple(find_quantities(doc, s.content))
+    assert any(s.quantities for s in found)

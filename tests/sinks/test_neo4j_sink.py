@@ -97,7 +97,9 @@ def test_data_never_reaches_the_query_text(record):
     evil = "Robert'); MATCH (n) DETACH DELETE n //"
     ents = tuple(dataclasses.replace(e, name=evil) if e.name == "Mark Rutte" else e for e in record.entities)
     rows = to_neo4j_rows(dataclasses.replace(record, entities=ents))
-    for _, cypher, _ in rows.queries():
+    queries = [*rows.entity_queries(), *rows.document_queries(fresh=True), *rows.document_queries(fresh=False)]
+    assert len(queries) > 10
+    for _, cypher, _ in queries:
         assert "DETACH" not in cypher and "Robert" not in cypher
         assert re.search(r"\$rows", cypher)
     assert any(r["name"] == evil for r in rows.entities["Person"])

@@ -7,7 +7,7 @@ the decision settings and the training time). They load once per process
 pipeline (:func:`kg.nlp.load_model` calls it); :mod:`kg.nlp.extract` calls :func:`statement_candidates` and
 :func:`relation_candidates`, which combine model and rule output; facts
 from the models name them in ``evidence.extractor``
-(``kg.statements-model/0.1``, ``kg.relations-model/0.1``).
+(``kg.statements-model/0.1``, ``kg.relations-model/0.2``).
 
 Set ``KG_TRAINED=0`` in the environment to run the rules alone (this is how
 the "rules only" rows of ``docs/quality.md`` are measured).
@@ -152,5 +152,6 @@ def relation_candidates(doc: Doc, spans: list[Span], rule_cands: list) -> list:
 
     m = models(RELATIONS)
     need = {(c.subject, c.object) for c in rule_cands}
-    found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)), need)
+    found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)), need,
+                                      relations.FEATURES[m.meta.get("features", "v1")])
     return relations.merge(rule_cands, found, scores, veto=float(m.meta.get("veto", 0.0)))

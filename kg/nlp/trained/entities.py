@@ -17,18 +17,25 @@ re-runs ``kg_entity_fixes`` so the rule fixes (gazetteer places,
 
 from __future__ import annotations
 
+import functools
+
+from spacy.attrs import DEP, HEAD, IS_TITLE, LOWER, SHAPE, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
+from kg.nlp.trained.features import cached, strings_of
 
 #: Name and version of the component (recorded in docs; entities carry no extractor field).
-EXTRACTOR = "kg.entities-model/0.1"
+EXTRACTOR = "kg.entities-model/0.2"
 
 #: CRF tag type → graph type, and the spaCy label given to a span the CRF adds.
 TAG_TYPES = {"PER": "Person", "ORG": "Organization", "LOC": "Location"}
 NEW_LABELS = {"PER": "PERSON", "ORG": "ORG", "LOC": "GPE"}
 GRAPH_TAGS = {v: k for k, v in TAG_TYPES.items()}
+
+#: Non-graph spaCy labels the CRF may re-tag ("Soviet" NORP → a place, as newswire annotates it).
+OVERRIDABLE = frozenset({"NORP"})
 
 #: CoNLL04 entity type → CRF tag type (``Other`` is no graph entity).
 CONLL_TAGS = {"Peop": "PER", "Org": "ORG", "Loc": "LOC"}
@@ -44,25 +51,53 @@ def _ent_tags(doc: Doc) -> list[str]:
 
 
 def token_features(doc: Doc) -> list[list[str]]:
-    """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window."""
+    """Per-token features: the word, its shape and tag, and spaCy's entity tag, in a ±2 window.
+
+    Token attributes come from one ``Doc.to_array`` call, and the strings
+    that depend on one word form, shape, tag or entity tag alone are built
+    once per process (:func:`~kg.nlp.trained.features.cached`); the test suite
+    checks the output against a plain per-``Token`` implementation.
+    """
+    n = len(doc)
+    if n == 0:
+        return []
     ent = _ent_tags(doc)
-    toks = list(doc)
-    lower = [t.lower_ for t in toks]
-    shape = [t.shape_ for t in toks]
-    tags = [t.tag_ for t in toks]
+    arr = doc.to_array(_COLUMNS)
+    cols = arr.T.tolist()
+    lower = strings_of(doc, cols[0])
+    shape = strings_of(doc, cols[1])
+    tags = strings_of(doc, cols[2])
+    deps = strings_of(doc, cols[3])
+    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    title = cols[5]
+    offs = (-2, -1, 1, 2)
+    words = cached(_WORDS, lower, lambda w: ("w=" + w, "suf=" + w[-3:], "hl=" + w, *(f"{o}w=" + w for o in offs)))
+    shapes = cached(_SHAPES, shape, lambda x: ("sh=" + x, *(f"{o}sh=" + x for o in offs)))
+    ptags = cached(_TAGS, tags, lambda x: ("p=" + x, *(f"{o}p=" + x for o in offs)))
+    etags = cached(_ENTS, ent, lambda x: ("ent=" + x, *(f"{o}ent=" + x for o in offs)))
     out = []
-    n = len(toks)
-    for i, tok in enumerate(toks):
-        f = ["bias", "w=" + lower[i], "sh=" + shape[i], "p=" + tags[i], "ent=" + ent[i], "d=" + tok.dep_,
-             f"title={tok.is_title}", "suf=" + lower[i][-3:], "hl=" + lower[tok.head.i]]
-        for o in (-2, -1, 1, 2):
+    for i in range(n):
+        wi = words[i]
+        f = ["bias", wi[0], shapes[i][0], ptags[i][0], etags[i][0], "d=" + deps[i],
+             "title=True" if title[i] else "title=False", wi[1], words[heads[i]][2]]
+        for k, o in enumerate(offs, 1):
             j = i + o
             if 0 <= j < n:
-                f += [f"{o}w=" + lower[j], f"{o}ent=" + ent[j], f"{o}sh=" + shape[j], f"{o}p=" + tags[j]]
+                f += (words[j][k + 2], etags[j][k], shapes[j][k], ptags[j][k])
             else:
                 f.append(f"{o}B")
         out.append(f)
     return out
+
+
+#: Per word form, shape, tag and entity tag: the feature strings that depend on it alone.
+_WORDS: dict[str, tuple[str, ...]] = {}
+_SHAPES: dict[str, tuple[str, ...]] = {}
+_TAGS: dict[str, tuple[str, ...]] = {}
+_ENTS: dict[str, tuple[str, ...]] = {}
+
+
+_COLUMNS = [LOWER, SHAPE, TAG, DEP, HEAD, IS_TITLE]
 
 
 def gold_tags(doc: Doc, entities) -> list[str]:
@@ -109,7 +144,7 @@ def _without(s: int, e: int, blocked: set[int]) -> tuple[int, int] | None:
     return best
 
 
-def retag(doc: Doc, tagger) -> Doc:
+def retag(doc: Doc, tagger, features=None) -> Doc:
     """Merge the CRF's graph entities into ``doc.ents`` (see the module docstring).
 
     The CRF may change a graph entity's boundaries or type and may add one; it
@@ -119,13 +154,13 @@ def retag(doc: Doc, tagger) -> Doc:
     """
     if len(doc) == 0:
         return doc
-    tags = tagger.tag(token_features(doc))
+    tags = tagger.tag((features or token_features)(doc))
     old = {(e.start, e.end): e for e in doc.ents}
-    blocked = {i for e in doc.ents if not entity_type(e) for i in range(e.start, e.end)}
+    blocked = {i for e in doc.ents if not entity_type(e) and e.label_ not in OVERRIDABLE for i in range(e.start, e.end)}
     new: list[Span] = []
     for s, e, t in spans_from_tags(tags):
         cut = _without(s, e, blocked)
-        if cut is None or not any(tok.is_alpha for tok in doc[cut[0]:cut[1]]):
+        if cut is None or not any(ch.isalpha() for ch in doc[cut[0]:cut[1]].text):
             continue
         s, e = cut
         prev = old.get((s, e))
@@ -150,7 +185,8 @@ class TrainedEntities:
 
         if not trained.enabled():
             return doc
-        retag(doc, trained.models(trained.ENTITIES).tagger)
+        m = trained.models(trained.ENTITIES)
+        retag(doc, m.tagger, features_of(m.meta))
         if "kg_entity_fixes" in self.nlp.pipe_names:
             doc = self.nlp.get_pipe("kg_entity_fixes")(doc)
         return doc
@@ -159,3 +195,128 @@ class TrainedEntities:
 @Language.factory("kg_trained_entities", requires=["doc.ents"], assigns=["doc.ents"])
 def make_trained_entities(nlp: Language, name: str) -> TrainedEntities:
     return TrainedEntities(nlp)
+
+
+# ---------------------------------------------------------------- richer token features (entities model 0.2)
+
+
+def _short_shape(shape: str) -> str:
+    """Collapse runs in a spaCy shape ("Xxxxx" → "Xx", "dd.dd" → "d.d")."""
+    out = []
+    for ch in shape:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+def context_features(doc: Doc) -> list[list[str]]:
+    """Templates added to :func:`token_features` in entities model 0.2.
+
+    Affixes, collapsed shapes, capitalisation of the neighbours, the lemma
+    and POS of the syntactic head and the dependency label with its head's
+    tag, lowercased-word bigrams, and the spaCy entity label of the token
+    (with the position inside its span).
+    """
+    toks = list(doc)
+    n = len(toks)
+    lower = [t.lower_ for t in toks]
+    sshape = [_short_shape(t.shape_) for t in toks]
+    title = [t.is_title for t in toks]
+    upper = [t.is_upper for t in toks]
+    out = []
+    for i, tok in enumerate(toks):
+        w = lower[i]
+        h = tok.head
+        f = ["pre2=" + w[:2], "pre3=" + w[:3], "suf2=" + w[-2:], "suf4=" + w[-4:], "ssh=" + sshape[i],
+             f"up={upper[i]}", f"len={min(len(w), 8)}", "hp=" + h.pos_, "dhp=" + tok.dep_ + "|" + h.tag_,
+             "pos=" + tok.pos_, "lab=" + (tok.ent_type_ or "-") + "|" + (tok.ent_iob_ or "-")]
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                f += [f"{o}ssh=" + sshape[j], f"{o}ti={title[j]}"]
+                f.append(f"{o}bg=" + (lower[j] + "|" + w if o < 0 else w + "|" + lower[j]))
+        for o in (-3, 3):
+            j = i + o
+            if 0 <= j < n:
+                f.append(f"{o}w=" + lower[j])
+        out.append(f)
+    return out
+
+
+def token_features_v2(doc: Doc) -> list[list[str]]:
+    """:func:`token_features` plus :func:`context_features` (entities model 0.2)."""
+    return [a + b for a, b in zip(token_features(doc), context_features(doc))]
+
+
+#: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
+FEATURES = {"v1": token_features, "v2": token_features_v2}
+
+
+# ---------------------------------------------------------------- gazetteer features (entities model 0.3)
+
+#: Longest gazetteer entry matched, in tokens.
+GAZ_MAX = 6
+
+
+def build_gazetteer(entries) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """``(lowercased token tuple, CRF tag type)`` pairs → {token tuple: sorted types}."""
+    out: dict[tuple[str, ...], set[str]] = {}
+    for words, typ in entries:
+        words = tuple(words)
+        if 0 < len(words) <= GAZ_MAX:
+            out.setdefault(words, set()).add(typ)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def gazetteer_features(doc: Doc, gazetteer: dict[tuple[str, ...], tuple[str, ...]]) -> list[list[str]]:
+    """Per token: ``gz=B-TYPE``/``gz=I-TYPE`` for each longest gazetteer match it is part of.
+
+    The gazetteer holds the entity names of the training data (CoNLL04
+    train) with their types; training uses names from the *other* folds only
+    (:func:`kg.train.entities.train`), so the CRF learns how far to trust a
+    name it has seen, not to copy the training labels.
+    """
+    lower = [t.lower_ for t in doc]
+    n = len(lower)
+    out: list[list[str]] = [[] for _ in range(n)]
+    i = 0
+    while i < n:
+        for k in range(min(GAZ_MAX, n - i), 0, -1):
+            types = gazetteer.get(tuple(lower[i:i + k]))
+            if types:
+                for typ in types:
+                    out[i].append("gz=B-" + typ)
+                    for j in range(i + 1, i + k):
+                        out[j].append("gz=I-" + typ)
+                if len(types) > 1:
+                    for j in range(i, i + k):
+                        out[j].append("gz=ambiguous")
+                i += k
+                break
+        else:
+            i += 1
+    for i in range(n):
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                out[i] += [f"{o}{x}" for x in out[j] if not x.startswith(("-", "1"))]
+    return out
+
+
+def token_features_v3(doc: Doc, gazetteer: dict) -> list[list[str]]:
+    """:func:`token_features_v2` plus :func:`gazetteer_features` (entities model 0.3)."""
+    return [a + b for a, b in zip(token_features_v2(doc), gazetteer_features(doc, gazetteer))]
+
+
+@functools.lru_cache(maxsize=4)
+def _gazetteer(entries: tuple) -> dict:
+    return build_gazetteer(entries)
+
+
+def features_of(meta: dict):
+    """The feature function a model's meta names (``"features"``: v1, v2 or v3 with its ``"gazetteer"``)."""
+    name = meta.get("features", "v1")
+    if name == "v3":
+        gaz = _gazetteer(tuple((tuple(w), t) for w, t in meta.get("gazetteer", ())))
+        return functools.partial(token_features_v3, gazetteer=gaz)
+    return FEATURES[name]

@@ -10,6 +10,8 @@ inference call the same functions, so the two can never drift apart.
 
 from __future__ import annotations
 
+from spacy import symbols
+from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
 from spacy.tokens import Doc, Span, Token
 
 #: Quotation marks (straight, curly, and the PTB-style backquotes CoNLL04 and older news use).
@@ -23,13 +25,13 @@ def quote_parity(doc: Doc) -> list[bool]:
     """Per token: is it inside a pair of quotation marks (reset at paragraph breaks)?"""
     inside = False
     out = []
-    for tok in doc:
-        if "\n\n" in tok.text or (tok.is_space and tok.text.count("\n") >= 2):
+    for text in token_texts(doc):
+        if "\n\n" in text or (text.isspace() and text.count("\n") >= 2):
             inside = False
-        if tok.text in QUOTES:
-            if tok.text in ("“", "``", "«", "„"):
+        if text in QUOTES:
+            if text in ("“", "``", "«", "„"):
                 inside = True
-            elif tok.text in ("”", "''", "»"):
+            elif text in ("”", "''", "»"):
                 inside = False
             else:
                 inside = not inside
@@ -39,20 +41,62 @@ def quote_parity(doc: Doc) -> list[bool]:
     return out
 
 
-def _governing_clause(i: int, heads: list[int], deps: list[str], lemmas: list[str]) -> tuple[str, str]:
-    """The first clause-like ancestor link above token ``i``: (dep, lemma of its head).
+def token_texts(doc: Doc) -> list[str]:
+    """``[t.text for t in doc]``, read as one array column instead of one ``Token`` object per token."""
+    return strings_of(doc, doc.to_array(ORTH).tolist())
 
-    ``("deep", "")`` when there is none up to the root (or within 12 links);
-    the shipped model was trained with this encoding.
+
+def strings_of(doc: Doc, hashes: list[int]) -> list[str]:
+    """String-store hashes → strings, through a process-wide cache (the vocabulary of news is small)."""
+    cache = _STRING_CACHE
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
+    out = []
+    for h in hashes:
+        s = cache.get(h)
+        if s is None:
+            s = cache[h] = doc.vocab.strings[h] if h else ""
+        out.append(s)
+    return out
+
+
+_STRING_CACHE: dict[int, str] = {}
+_CACHE_MAX = 500_000
+
+
+def _governing_clauses(heads: list[int], deps: list[str], lemmas: list[str], limit: int = 12) -> list[tuple[str, str]]:
+    """Per token: the first clause-like ancestor link above it, ``(dep, lemma of its head)``.
+
+    ``("deep", "")`` when there is none up to the root (or within ``limit``
+    links); the shipped model was trained with this encoding. Each token's
+    walk stops at the first root or clause link; the step count at which it
+    stops is the head's plus one, so each token is resolved once.
     """
-    cur = i
-    for _ in range(12):
-        if heads[cur] == cur:
-            return "deep", ""
-        if deps[cur] in CLAUSE_DEPS:
-            return deps[cur], lemmas[heads[cur]]
-        cur = heads[cur]
-    return "deep", ""
+    n = len(heads)
+    steps: list[int] = [-1] * n
+    found: list[tuple[str, str]] = [("deep", "")] * n
+    for i in range(n):
+        if steps[i] >= 0:
+            continue
+        chain = []
+        cur = i
+        while steps[cur] < 0:
+            if heads[cur] == cur:
+                steps[cur], found[cur] = 0, ("deep", "")
+                break
+            if deps[cur] in CLAUSE_DEPS:
+                steps[cur], found[cur] = 0, (deps[cur], lemmas[heads[cur]])
+                break
+            chain.append(cur)
+            steps[cur] = -2  # on the current walk (guards against a malformed cyclic parse)
+            cur = heads[cur]
+            if steps[cur] == -2:  # a cycle: no root, no clause link
+                steps[cur], found[cur] = limit, ("deep", "")
+                break
+        for c in reversed(chain):
+            h = heads[c]
+            steps[c], found[c] = steps[h] + 1, found[h]
+    return [f if k < limit else ("deep", "") for k, f in zip(steps, found)]
 
 
 def _subject_of(i: int, heads: list[int], deps: list[str], lemmas: list[str]) -> str:
@@ -79,71 +123,91 @@ def _verb_ancestors(i: int, heads: list[int], verbal: list[bool], lemmas: list[s
     return out
 
 
+_VERBAL = frozenset({symbols.VERB, symbols.AUX})
+_COLUMNS = [LOWER, LEMMA, TAG, DEP, HEAD, POS, ENT_TYPE, SHAPE, IS_PUNCT, SENT_START]
+
+
 def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]]:
     """One feature list per token of ``doc`` (CRFsuite string features); ``quoted`` as :func:`quote_parity`.
 
-    Token attributes are read once into lists: walking spaCy ``Token``
-    objects up the tree for every token dominated the run time.
+    The token attributes come from one ``Doc.to_array`` call (no ``Token``
+    objects), and the strings that depend on one word form or tag alone are
+    built once per process (:func:`cached`). The feature strings, and their
+    order, are exactly those the shipped model was trained with (the test
+    suite compares them with a plain per-``Token`` implementation).
     """
+    n = len(doc)
+    if n == 0:
+        return []
     if quoted is None:
         quoted = quote_parity(doc)
-    n = len(doc)
-    toks = list(doc)
-    lower = [t.lower_ for t in toks]
-    lemmas = [t.lemma_.lower() for t in toks]
-    tags = [t.tag_ for t in toks]
-    deps = [t.dep_ for t in toks]
-    heads = [t.head.i for t in toks]
-    verbal = [t.pos_ in ("VERB", "AUX") for t in toks]
-    ents = [t.ent_type_ or "-" for t in toks]
-    starts = {s.start for s in doc.sents}
+    arr = doc.to_array(_COLUMNS)
+    cols = arr.T.tolist()
+    lower = strings_of(doc, cols[0])
+    lemmas = [x.lower() for x in strings_of(doc, cols[1])]
+    tags = strings_of(doc, cols[2])
+    deps = strings_of(doc, cols[3])
+    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    verbal = [p in _VERBAL for p in cols[5]]
+    ents = [e or "-" for e in strings_of(doc, cols[6])]
+    shapes = strings_of(doc, cols[7])
+    punct = cols[8]
+    sstart = arr[:, 9].astype("int64").tolist()  # 1 starts a sentence, -1 does not, 0 unknown
+    sstart[0] = 1  # the first token always starts a sentence (as in ``Doc.sents``)
+    words = cached(_WORD_FEATURES, lower, lambda w: ("w=" + w, "-2w=" + w, "-1w=" + w, "1w=" + w, "2w=" + w))
+    ptags = cached(_TAG_FEATURES, tags, lambda p: ("p=" + p, "-2p=" + p, "-1p=" + p, "1p=" + p, "2p=" + p, "hp=" + p))
+    qwin = [(f"-2q={q}", f"-1q={q}", f"1q={q}", f"2q={q}") for q in (False, True)]
     kids: list[list[str]] = [[] for _ in range(n)]
     for i in range(n):
         if heads[i] != i:
             kids[heads[i]].append(deps[i])
+    clauses = _governing_clauses(heads, deps, lemmas)
     out: list[list[str]] = []
-    for i, tok in enumerate(toks):
+    for i in range(n):
         w, p, d = lower[i], tags[i], deps[i]
         h = heads[i]
+        hl = lemmas[h]
         f = [
             "bias",
-            f"w={w}",
-            f"l={lemmas[i]}",
-            f"p={p}",
-            f"d={d}",
-            f"e={ents[i]}",
+            words[i][0],
+            "l=" + lemmas[i],
+            ptags[i][0],
+            "d=" + d,
+            "e=" + ents[i],
             f"pd={p}|{d}",
-            f"hl={lemmas[h]}",
-            f"hp={tags[h]}",
-            f"dhl={d}|{lemmas[h]}",
-            f"q={quoted[i]}",
-            f"shape={tok.shape_[:4]}",
-            f"ss={i in starts}",
+            "hl=" + hl,
+            ptags[h][5],
+            f"dhl={d}|{hl}",
+            "q=True" if quoted[i] else "q=False",
+            "shape=" + shapes[i][:4],
+            "ss=True" if sstart[i] == 1 else "ss=False",
         ]
-        if tok.is_punct:
+        if punct[i]:
             f.append("punct")
-        dep, lemma = _governing_clause(i, heads, deps, lemmas)
+        dep, lemma = clauses[i]
         f.append(f"gc={dep}|{lemma}")
-        f.append(f"gcl={lemma}")
+        f.append("gcl=" + lemma)
         subj = _subject_of(i, heads, deps, lemmas)
         if subj:
-            f.append(f"subjof={subj}")
+            f.append("subjof=" + subj)
         for k, v in enumerate(_verb_ancestors(i, heads, verbal, lemmas)):
             f.append(f"va{k}={v}")
-            f.append(f"va={v}")
-        if "ccomp" in kids[i]:
-            f.append("has_ccomp")
-        if "nsubj" in kids[i]:
-            f.append("has_nsubj")
-        for dk in kids[i]:
-            if dk == "ccomp":
-                f.append(f"ccomp_l={lemmas[i]}")
-        for off in (-2, -1, 1, 2):
+            f.append("va=" + v)
+        ks = kids[i]
+        if ks:
+            if "ccomp" in ks:
+                f.append("has_ccomp")
+            if "nsubj" in ks:
+                f.append("has_nsubj")
+            for dk in ks:
+                if dk == "ccomp":
+                    f.append("ccomp_l=" + lemmas[i])
+        for k, off in enumerate((-2, -1, 1, 2)):
             j = i + off
             if 0 <= j < n:
-                f.append(f"{off}w={lower[j]}")
-                f.append(f"{off}p={tags[j]}")
-                f.append(f"{off}q={quoted[j]}")
+                f.append(words[j][k + 1])
+                f.append(ptags[j][k + 1])
+                f.append(qwin[quoted[j]][k])
             else:
                 f.append(f"{off}BOUND")
         if i + 1 < n:
@@ -152,6 +216,24 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
             f.append(f"bg-={lower[i - 1]}|{w}")
         out.append(f)
     return out
+
+
+def cached(cache: dict, keys: list[str], make) -> list[tuple[str, ...]]:
+    """``[make(k) for k in keys]``, each built once per process (bounded like :data:`_STRING_CACHE`)."""
+    if len(cache) > _CACHE_MAX:
+        cache.clear()
+    out = []
+    for k in keys:
+        v = cache.get(k)
+        if v is None:
+            v = cache[k] = make(k)
+        out.append(v)
+    return out
+
+
+#: Per word form and per tag: the feature strings that depend on it alone.
+_WORD_FEATURES: dict[str, tuple[str, ...]] = {}
+_TAG_FEATURES: dict[str, tuple[str, ...]] = {}
 
 
 # ----------------------------------------------------------------- entity pairs
@@ -204,3 +286,57 @@ def pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
     f.append(f"d2={e2.root.dep_}")
     f.append(f"d12={e1.root.dep_}|{e2.root.dep_}")
     return f
+
+
+# ----------------------------------------------------------------- entity pairs, model 0.2 templates
+
+
+def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+    """Templates added to :func:`pair_features` in relations model 0.2.
+
+    spaCy's labels of the two spans (GPE/LOC/FAC/NORP…), their words,
+    the words between tagged with the pair's order and types, the verbs
+    between, the entities and commas between, a two-word window outside the
+    pair, the dependency path tagged with the types, and whether one span
+    governs the other.
+    """
+    order = "12" if e1.start < e2.start else "21"
+    types = f"{t1}|{t2}"
+    labels = {(e.start, e.end): e.label_ for e in doc.ents}  # gold spans (training) carry no label of their own
+    lab1, lab2 = labels.get((e1.start, e1.end), "-"), labels.get((e2.start, e2.end), "-")
+    f = [f"lab={lab1}|{lab2}", f"len={min(len(e1), 4)}|{min(len(e2), 4)}"]
+    f += [f"w1={t.lower_}" for t in e1]
+    f += [f"w2={t.lower_}" for t in e2]
+    lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
+    between = doc[lo.end:hi.start]
+    for t in between[:12]:
+        f.append(f"bwo={order}|{t.lemma_.lower()}")
+        if t.pos_ in ("VERB", "AUX"):
+            f.append(f"bv={t.lemma_.lower()}")
+    if len(between):
+        f.append(f"blast_t={between[-1].lower_}|{types}|{order}")
+        f.append(f"bfirst_t={between[0].lower_}|{types}|{order}")
+    f.append(f"ncomma={min(sum(1 for t in between if t.text == ','), 3)}")
+    ents_between = sum(1 for e in doc.ents if lo.end <= e.start and e.end <= hi.start)
+    f.append(f"nent={min(ents_between, 3)}")
+    for k in (1, 2):
+        j = lo.start - k
+        f.append(f"b{k}={doc[j].lower_ if j >= 0 else '<s>'}")
+        j = hi.end + k - 1
+        f.append(f"a{k}={doc[j].lower_ if j < len(doc) else '</s>'}")
+    up, down = _path(e1.root, e2.root)
+    deps = [f"{t.dep_}^" for t in up[:-1]] + [f"{t.dep_}v" for t in reversed(down)]
+    f.append("pathd_t=" + " ".join(deps) + "|" + types)
+    for t in up[1:] + down[1:]:
+        if t.pos_ in ("VERB", "AUX"):
+            f.append(f"pv={t.lemma_.lower()}|{types}")
+    if len(down) == 0:
+        f.append("e2_governs_e1")
+    elif len(up) == 1:
+        f.append("e1_governs_e2")
+    return f
+
+
+def pair_features_v2(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+    """:func:`pair_features` plus :func:`extra_pair_features` (relations model 0.2)."""
+    return pair_features(doc, e1, t1, e2, t2) + extra_pair_features(doc, e1, t1, e2, t2)

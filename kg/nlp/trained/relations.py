@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
-from kg.nlp.trained.features import pair_features
+from kg.nlp.trained.features import pair_features, pair_features_v2
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
-EXTRACTOR = "kg.relations-model/0.1"
+EXTRACTOR = "kg.relations-model/0.2"
 
 NONE = "NONE"
 
@@ -40,6 +40,9 @@ TYPE_PAIRS = frozenset(SIGNATURES.values())
 #: CoNLL04 relation type → our predicate (training labels).
 CONLL_PREDICATES = {"Work_For": "worksFor", "Live_In": "livesIn", "Located_In": "locatedIn",
                     "OrgBased_In": "basedIn", "Kill": "killed"}
+
+#: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
+FEATURES = {"v1": pair_features, "v2": pair_features_v2}
 
 #: Pairs further apart than this many tokens are not classified.
 MAX_DISTANCE = 40
@@ -82,12 +85,14 @@ def candidate_pairs(doc: Doc, ents: list[tuple[Span, str]]):
             yield e1, t1, e2, t2
 
 
-def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozenset()) -> dict[tuple, dict[str, float]]:
+def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozenset(),
+                features=pair_features, threshold: float = 0.5) -> dict[tuple, dict[str, float]]:
     """Classify every candidate pair: ``{(subject, object) token ranges: {label: p}}``.
 
     Only the winning label's probability is computed (``tagger.marginal`` is
     the costly part), except for the pairs in ``need`` (those a rule relates,
-    which the veto reads), which get every label's.
+    which the veto reads) and, when ``threshold`` is below 0.5, pairs whose
+    ``NONE`` leaves room for a predicate to reach it; those get every label's.
     """
     if not doc.has_annotation("DEP"):
         return {}
@@ -96,8 +101,8 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
     out = {}
     for e1, t1, e2, t2 in candidate_pairs(doc, ents):
         key = ((e1.start, e1.end), (e2.start, e2.end))
-        [label] = tagger.tag([pair_features(doc, e1, t1, e2, t2)])
-        if key in need:
+        [label] = tagger.tag([features(doc, e1, t1, e2, t2)])
+        if key in need or (label == NONE and threshold < 0.5 and tagger.marginal(NONE, 0) <= 1 - threshold):
             out[key] = {lab: tagger.marginal(lab, 0) for lab in labels}
         elif label != NONE:
             out[key] = {label: tagger.marginal(label, 0)}
@@ -105,11 +110,18 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
 
 
 def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], threshold: float) -> list[ModelRelation]:
-    """The most probable predicate of each pair when it fits the types and reaches ``threshold``."""
+    """The most probable predicate of each pair when it fits the types and reaches ``threshold``.
+
+    With a threshold of 0.5 or more this is the winning label; below 0.5 a
+    predicate can be proposed although ``NONE`` is (slightly) more probable.
+    """
     out = []
     for (subj, obj), probs in scores.items():
-        label, p = max(probs.items(), key=lambda kv: kv[1])
-        if label == NONE or p < threshold or SIGNATURES.get(label) != (types.get(subj), types.get(obj)):
+        preds = {k: v for k, v in probs.items() if k != NONE}
+        if not preds:
+            continue
+        label, p = max(preds.items(), key=lambda kv: kv[1])
+        if p < threshold or SIGNATURES.get(label) != (types.get(subj), types.get(obj)):
             continue
         out.append(ModelRelation(subj, label, obj, round(p, 3)))
     return out
@@ -144,8 +156,8 @@ def merge(rule_cands: list, model_cands: list[ModelRelation], scores: dict[tuple
 
 
 def predict(tagger, doc: Doc, spans: list[Span], threshold: float,
-            need: set[tuple] = frozenset()) -> tuple[list[ModelRelation], dict]:
+            need: set[tuple] = frozenset(), features=pair_features) -> tuple[list[ModelRelation], dict]:
     """Model proposals over entity ``spans``, and the pair scores they come from (see :func:`score_pairs`)."""
-    scores = score_pairs(tagger, doc, spans, need)
+    scores = score_pairs(tagger, doc, spans, need, features, threshold)
     types = {(s.start, s.end): t for s in spans if (t := entity_type(s))}
     return proposals(scores, types, threshold), scores

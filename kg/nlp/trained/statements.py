@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from kg.nlp.quantities import find_quantities
-from kg.nlp.trained.features import quote_parity, token_features
+from spacy.attrs import ENT_TYPE, IS_SPACE, LIKE_NUM
+
+from kg.nlp.quantities import QUANTITY_LABELS, find_quantities
+from kg.nlp.trained.features import quote_parity, strings_of, token_features
 
 #: Name and version written into ``evidence.extractor`` of the model's statements.
 EXTRACTOR = "kg.statements-model/0.1"
@@ -123,6 +125,7 @@ def decode(doc: Doc, tags: list[str], probs: list[float] | None = None,
                 slots[k]["src"].append((s, e))
     if quoted is None:
         quoted = quote_parity(doc)
+    numeric, space = _numeric_and_space(doc)
     out = []
     for k, (cs, ce) in enumerate(cues):
         cons = [c for c in (_char(doc, s, e) for s, e in sorted(slots[k]["con"])) if c is not None]
@@ -131,15 +134,27 @@ def decode(doc: Doc, tags: list[str], probs: list[float] | None = None,
         srcs = sorted(slots[k]["src"], key=lambda se: abs(se[0] - cs))
         speaker = _char(doc, *srcs[0]) if srcs else None
         cue = _char(doc, cs, ce) or (doc[cs].idx, doc[ce - 1].idx + len(doc[ce - 1]))
-        toks = [i for s, e in slots[k]["con"] for i in range(s, e) if not doc[i].is_space]
+        toks = [i for s, e in slots[k]["con"] for i in range(s, e) if not space[i]]
         kind = "direct" if toks and sum(quoted[i] for i in toks) * 2 > len(toks) else "indirect"
         conf = 0.5
         if probs is not None:
             conf = round(sum(probs[i] for i in range(cs, ce)) / (ce - cs), 3)
         content = tuple(cons)
-        out.append(ModelStatement(speaker, cue, content, kind, sent_of[cs], conf,
-                                  quantities=tuple(find_quantities(doc, content))))
+        # an amount starts at a number or a numeric entity inside the content: skip the search when there is none
+        has_number = any(numeric[i] for s, e in slots[k]["con"] for i in range(s, e))
+        quantities = tuple(find_quantities(doc, content)) if has_number else ()
+        out.append(ModelStatement(speaker, cue, content, kind, sent_of[cs], conf, quantities=quantities))
     return out
+
+
+def _numeric_and_space(doc: Doc) -> tuple[list[bool], list[int]]:
+    """Per token: can an amount of :func:`~kg.nlp.quantities.find_quantities` start here? Is it white space?
+
+    Amounts start at a number or at a numeric entity, so a content without
+    such a token has no quantities and the search can be skipped.
+    """
+    num, ent, space = doc.to_array([LIKE_NUM, ENT_TYPE, IS_SPACE]).T.tolist()
+    return [bool(x) or e in QUANTITY_LABELS for x, e in zip(num, strings_of(doc, ent))], space
 
 
 def predict(tagger, doc: Doc) -> list[ModelStatement]:
