@@ -15,7 +15,8 @@ articles) this measures, each in a fresh subprocess:
    versus all of them (memory must not grow with the corpus).
 
 Words are whitespace-separated tokens of the article texts, the same count for
-every row. Ratios come from the same run. The machine's load average is
+every row. CPU seconds are those of the whole process tree (user + system); on a
+machine shared with other work they are steadier than wall time. Ratios come from the same run. The machine's load average is
 printed next to the table because the numbers mean little without it.
 
 Usage::
@@ -37,6 +38,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import resource
 
 import psutil
 
@@ -66,13 +69,21 @@ def data_dir() -> Path:
     return Path(os.environ.get("KG_DATA", ROOT.parent / "shared" / "data"))
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_tree(cmd: list[str], *, env: dict[str, str] | None = None, marker: Path | None = None,
              marks: dict | None = None) -> tuple[float, int, str]:
     """Run ``cmd``; return (wall seconds, peak RSS of the process tree in bytes, stdout).
 
     With ``marker``, ``marks["seconds"]`` gets the time at which that file first
     appeared and ``marks["rss"]`` the peak RSS until then (the end of the NLP pass).
+    ``marks["cpu"]`` gets the CPU seconds (user + system) of the whole process
+    tree: every worker is waited for, so its time rolls up into ours.
     """
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     ps = psutil.Process(proc.pid)
@@ -95,6 +106,8 @@ def run_tree(cmd: list[str], *, env: dict[str, str] | None = None, marker: Path 
         time.sleep(0.1)
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
+    if marks is not None:
+        marks["cpu"] = _children_cpu() - cpu_before
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
     return seconds, peak, out + err
@@ -112,7 +125,7 @@ def kg_build(corpus: Path, processes: int, formats: str | None) -> dict:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     summary = [line for line in log.splitlines() if line.startswith("kg: ")]
-    return {"seconds": seconds, "rss": peak, "summary": summary[-1] if summary else "",
+    return {"seconds": seconds, "rss": peak, "summary": summary[-1] if summary else "", "cpu": marks["cpu"],
             "nlp_seconds": marks.get("seconds", seconds), "nlp_rss": marks.get("rss", peak)}
 
 
@@ -146,20 +159,22 @@ def main() -> None:
 
         load_before = os.getloadavg()
         rows = []
-        seconds, peak, out = run_tree([sys.executable, "-c", RAW_SCRIPT, *map(str, files)])
+        raw_marks: dict = {}
+        seconds, peak, out = run_tree([sys.executable, "-c", RAW_SCRIPT, *map(str, files)], marks=raw_marks)
         raw = json.loads(out.strip().splitlines()[0])
         # Wall time of the whole process (imports, model load, reading, nlp.pipe), as for kg build;
         # the nlp.pipe loop alone is reported too.
         rows.append(("raw nlp.pipe (en_core_web_sm)", len(files), seconds, peak,
-                     f"nlp.pipe loop alone {raw['seconds']:.1f} s ({words / raw['seconds']:,.0f} words/s)"))
+                     f"nlp.pipe loop alone {raw['seconds']:.1f} s ({words / raw['seconds']:,.0f} words/s)",
+                     raw_marks["cpu"]))
         raw_wps = words / seconds
 
         one = kg_build(corpus, 1, args.formats)
-        rows.append(("kg build --processes 1", len(files), one["seconds"], one["rss"], one["summary"]))
+        rows.append(("kg build --processes 1", len(files), one["seconds"], one["rss"], one["summary"], one["cpu"]))
         two = kg_build(corpus, 2, args.formats)
-        rows.append(("kg build --processes 2", len(files), two["seconds"], two["rss"], two["summary"]))
+        rows.append(("kg build --processes 2", len(files), two["seconds"], two["rss"], two["summary"], two["cpu"]))
         few = kg_build(corpus_small, 1, args.formats)
-        rows.append(("kg build --processes 1", len(small), few["seconds"], few["rss"], few["summary"]))
+        rows.append(("kg build --processes 1", len(small), few["seconds"], few["rss"], few["summary"], few["cpu"]))
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -194,16 +209,18 @@ def main() -> None:
             f"kg1_{len(small)}": few["rss"] / 2**20,
         },
         "rss_ratio_all_vs_small": one["rss"] / few["rss"],
+        "cpu_seconds": {"raw": raw_marks["cpu"], "kg1": one["cpu"], "kg2": two["cpu"], "kg1_small": few["cpu"]},
+        "cpu_ratio_kg1_raw": raw_marks["cpu"] / one["cpu"],
     }
     print(f"machine: {result['machine']}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
     print(f"corpus: {len(files)} PolNeAR train articles, {words:,} words; kg outputs: {result['format']}\n")
-    print("| run | articles | seconds | words/s | peak RSS (MB) |")
-    print("|---|---:|---:|---:|---:|")
-    for name, n, secs, rss, _ in rows:
+    print("| run | articles | seconds | words/s | CPU seconds | peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, n, secs, rss, _, cpu in rows:
         w = words if n == len(files) else small_words
-        print(f"| {name} | {n} | {secs:.1f} | {w / secs:,.0f} | {rss / 2**20:,.0f} |")
+        print(f"| {name} | {n} | {secs:.1f} | {w / secs:,.0f} | {cpu:.1f} | {rss / 2**20:,.0f} |")
     print()
     print("NLP pass (until resolution.json appears: ingest, spaCy, rules, records, manifest, resolution):")
     for name, run, n in (("--processes 1", one, len(files)), ("--processes 2", two, len(files)),
@@ -213,11 +230,12 @@ def main() -> None:
               f"peak RSS {run['nlp_rss'] / 2**20:,.0f} MB")
     print(f"kg build / raw spaCy, 1 process: {result['ratio_kg1_raw']:.2f} (goal >= 0.85); "
           f"NLP pass only: {result['ratio_nlp1_raw']:.2f}")
+    print(f"kg build / raw spaCy in CPU seconds (steadier under load), 1 process: {result['cpu_ratio_kg1_raw']:.2f}")
     print(f"2 processes vs 1: {result['speedup_2_vs_1']:.2f}x (goal >= 1.7); "
           f"NLP pass only: {result['speedup_nlp_2_vs_1']:.2f}x")
     print(f"peak RSS {len(files)} vs {len(small)} articles (1 process): {result['rss_ratio_all_vs_small']:.2f}x "
           "(flat = about 1)")
-    for name, n, *_, summary in rows:
+    for name, n, *_, summary, _cpu in rows:
         print(f"  {name} ({n}): {summary}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, indent=2), encoding="utf-8")

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from kg import ids
-from kg.errors import ConfigError, InputError, KGError
+from kg.errors import ConfigError, InputError, KGError, SinkError
 from kg.ingest import DEFAULT_MAX_CHARS, read_documents
 from kg.model import Document, Extraction
 from kg.nlp import DEFAULT_MODEL, extract_many, load_model
@@ -58,6 +58,10 @@ OUTPUTS: dict[str, tuple[str, str, str]] = {
     "html": ("kg.sinks.html_sink", "HTMLWriter", "graph.html"),  # offline interactive page (kg viz)
     "store": ("kg.sinks.store_sink", "build_writer", "store"),  # persistent pyoxigraph store for kg serve
 }
+
+#: Relative cost of each output's writer per record (``benchmarks/output_pass.py``),
+#: used to split the outputs between processes when the build has several.
+OUTPUT_COST: dict[str, float] = {"store": 4.0, "rdf": 2.5, "graphml": 1.0, "html": 0.3}
 
 #: User corrections and the Wikidata table, kept in the output directory.
 ALIASES = "aliases.tsv"
@@ -164,6 +168,7 @@ def write_outputs(
     *,
     aliases: str | os.PathLike[str] | None = None,
     wikidata: str | os.PathLike[str] | None = None,
+    processes: int = 1,
 ) -> list[Path]:
     """Resolve entities across the build and write every graph output from its records.
 
@@ -172,10 +177,17 @@ def write_outputs(
     aliases and Wikidata files are copied into ``out_dir`` (``aliases.tsv``,
     ``wikidata.tsv``) and reused by later runs that do not name them.
 
+    With ``processes`` > 1 the outputs are split into groups of similar cost
+    (:data:`OUTPUT_COST`) written at the same time: this process writes the
+    first group, each other group gets a process of its own that streams the
+    same records with the resolution read back from ``resolution.json``. Every
+    writer is deterministic, so the files are those of one process.
+
     Raises:
-        ConfigError: an unknown output; InputError: a malformed aliases or Wikidata file.
+        ConfigError: an unknown output; InputError: a malformed aliases or Wikidata file;
+        SinkError: an output cannot be written.
     """
-    from kg.resolve import apply, read_aliases, read_wikidata, resolve
+    from kg.resolve import read_aliases, read_wikidata, resolve
     from kg.resolve.report import RESOLUTION, write_resolution
 
     out = Path(out_dir)
@@ -190,10 +202,61 @@ def write_outputs(
         wikidata=read_wikidata(kept_wikidata) if kept_wikidata else None,
     )
     write_resolution(resolution, out / RESOLUTION)
+    groups = output_groups(names, processes)
+    if len(groups) <= 1:
+        _write_sinks(out, groups[0] if groups else [], resolution)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        with ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            others = [pool.submit(_write_group, str(out), group) for group in groups[1:]]
+            _write_sinks(out, groups[0], resolution)
+            try:
+                failures = [msg for msg in (f.result() for f in others) if msg]
+            except BrokenProcessPool as e:
+                raise SinkError(
+                    f"a process writing the outputs {groups[1:]} died ({e}); the records are kept: "
+                    "run `kg resolve OUT_DIR` (or the build again) to rewrite the outputs"
+                ) from e
+        if failures:
+            raise SinkError("; ".join(failures))
+    return [jsonl_path, out / RESOLUTION, *sorted(p for p in out.iterdir() if p.is_file() and p.name.startswith("graph."))]
+
+
+def output_groups(names: Iterable[str], processes: int) -> list[list[str]]:
+    """Split the graph outputs into at most ``processes`` groups of similar cost.
+
+    Greedy, costliest first, into the cheapest group so far; deterministic.
+
+    >>> output_groups(["jsonl", "rdf", "graphml", "html", "store"], 2)
+    [['store'], ['rdf', 'graphml', 'html']]
+    >>> output_groups(["rdf", "store"], 1)
+    [['rdf', 'store']]
+    """
+    sinks = [n for n in dict.fromkeys(names) if n != "jsonl"]
+    if processes <= 1 or len(sinks) <= 1:
+        return [sinks] if sinks else []
+    groups: list[list[str]] = [[] for _ in range(min(processes, len(sinks)))]
+    costs = [0.0] * len(groups)
+    for name in sorted(sinks, key=lambda n: -OUTPUT_COST.get(n, 1.0)):
+        i = costs.index(min(costs))
+        groups[i].append(name)
+        costs[i] += OUTPUT_COST.get(name, 1.0)
+    return groups
+
+
+def _write_sinks(out: Path, names: Sequence[str], resolution) -> None:
+    """Stream every record, resolved, into the writers ``names``; publish them, or abort them all."""
+    from kg.resolve import apply
+
     sinks = open_sinks(names, out)
+    if not sinks:
+        return
     completed = False
     try:
-        for ex in _records(jsonl_path):
+        for ex in _records(out / EXTRACTIONS):
             resolved = apply(ex, resolution)
             for _, sink in sinks:
                 sink.write(resolved)
@@ -206,7 +269,22 @@ def write_outputs(
     finally:
         if not completed:
             _abort(sinks)
-    return [jsonl_path, out / RESOLUTION, *sorted(p for p in out.iterdir() if p.is_file() and p.name.startswith("graph."))]
+
+
+def _write_group(out_dir: str, names: Sequence[str]) -> str | None:
+    """A process of :func:`write_outputs`: write ``names`` with the build's ``resolution.json``.
+
+    Returns the error message of a :class:`KGError` (``None`` on success), so
+    the parent reports it as its own.
+    """
+    from kg.resolve.report import resolution_for
+
+    out = Path(out_dir)
+    try:
+        _write_sinks(out, names, resolution_for(out))
+    except KGError as e:
+        return f"output {', '.join(names)}: {e}"
+    return None
 
 
 def resolved_records(out_dir: str | os.PathLike[str]) -> Iterator[Extraction]:
@@ -438,7 +516,9 @@ def build(
         aliases: a user corrections file for entity resolution (kept in the
             output directory and reused by later runs).
         wikidata: an offline Wikidata table (qid, label, aliases), kept likewise.
-        processes: NLP worker processes on this machine (:mod:`kg.workers`).
+        processes: NLP worker processes on this machine (:mod:`kg.workers`);
+            the graph outputs are then also written by up to that many
+            processes at once (:func:`write_outputs`).
         scheduler: a Dask scheduler address (``tcp://host:8786``): run the NLP
             on that cluster instead (:mod:`kg.distributed`).
 
@@ -496,7 +576,7 @@ def build(
         manifest.reconcile(jsonl_path)
     finally:
         manifest.close()
-    written = write_outputs(out, names, aliases=aliases, wikidata=wikidata)
+    written = write_outputs(out, names, aliases=aliases, wikidata=wikidata, processes=processes)
     return tally.summary(started, written)
 
 

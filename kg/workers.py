@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 #: parent writes, small enough that memory does not depend on corpus size.
 WINDOW_PER_WORKER = 2
 
+#: Documents per pool task. Small tasks keep every worker busy to the end of the
+#: corpus (with 16-document tasks the last one could leave the other workers idle
+#: for 16 documents' worth of NLP); each worker still pipes its documents through
+#: spaCy with the build's batch size.
+TASK_SIZE = 4
+
 _MODELS: dict[tuple[str, int], object] = {}
 _LOCK = threading.Lock()
 #: What this process did: model loads and batches extracted (see :func:`worker_stats`).
@@ -109,8 +115,8 @@ def pool_extract(
     """Extract ``documents`` on ``processes`` worker processes, yielding in input order.
 
     Workers are started with ``spawn`` (no inherited threads or locks; each
-    imports kg and loads the model once). At most
-    ``processes * WINDOW_PER_WORKER`` batches are in flight.
+    imports kg and loads the model once). Documents go out in tasks of
+    :data:`TASK_SIZE`; at most ``processes * WINDOW_PER_WORKER`` are in flight.
     """
     from concurrent.futures.process import BrokenProcessPool
 
@@ -118,12 +124,13 @@ def pool_extract(
 
     ctx = multiprocessing.get_context("spawn")
     window = max(1, processes * WINDOW_PER_WORKER)
+    task_size = max(1, min(batch_size, TASK_SIZE))
     pending: collections.deque[Future] = collections.deque()
     with ProcessPoolExecutor(
         max_workers=processes, mp_context=ctx, initializer=_init_worker, initargs=(model, max_chars)
     ) as pool:
         try:
-            for batch in batches(documents, batch_size):
+            for batch in batches(documents, task_size):
                 pending.append(pool.submit(extract_batch, batch, model, max_chars, batch_size))
                 while len(pending) >= window:
                     yield from pending.popleft().result()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg.build import EXTRACTIONS, build
+from kg.build import DEFAULT_OUTPUTS, EXTRACTIONS, build, output_groups
 from kg.cli import main
 from kg.model import Document
 from kg.workers import WINDOW_PER_WORKER, batches, pool_extract
@@ -32,15 +33,35 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def test_two_processes_give_the_output_of_one(nlp, tmp_path):
+    # every output, so the second pass runs in two processes too (store apart from the files)
     src = corpus(tmp_path)
-    one, two = tmp_path / "one", tmp_path / "two"
-    build([src], one, outputs=("rdf",))
-    result = CliRunner().invoke(main, ["build", str(src), "--out", str(two), "--format", "rdf", "--processes", "2"])
+    one, two = tmp_path / "one" / "out", tmp_path / "two" / "out"  # same directory name: same HTML title
+    build([src], one)
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(two), "--processes", "2"])
     assert result.exit_code == 0, result.output
     assert "7 documents" in result.stderr
     assert (two / EXTRACTIONS).read_bytes() == (one / EXTRACTIONS).read_bytes()
     assert (two / "manifest.jsonl").read_bytes() == (one / "manifest.jsonl").read_bytes()
+    files = sorted(p.name for p in one.iterdir() if p.name.startswith("graph."))
+    assert files == ["graph.graphml", "graph.html", "graph.jsonld", "graph.nt", "graph.trig", "graph.ttl"]
+    assert sorted(p.name for p in two.iterdir() if p.name.startswith("graph.")) == files
+    for name in files:
+        assert (two / name).read_bytes() == (one / name).read_bytes(), name
     assert isomorphic(Graph().parse(two / "graph.ttl"), Graph().parse(one / "graph.ttl"))
+    stores = [ox.Store.read_only(str(d / "store")) for d in (one, two)]
+    named = [{q for q in s if isinstance(q.graph_name, ox.NamedNode) and not isinstance(q.subject, ox.BlankNode)
+              and not isinstance(q.object, ox.BlankNode)} for s in stores]
+    assert named[0] == named[1] and len(named[0]) > 100
+    assert len(stores[0]) == len(stores[1])
+
+
+def test_output_groups_split_the_writers_between_processes():
+    assert output_groups(DEFAULT_OUTPUTS, 1) == [list(DEFAULT_OUTPUTS)]
+    groups = output_groups(["jsonl", *DEFAULT_OUTPUTS], 2)
+    assert sorted(n for g in groups for n in g) == sorted(DEFAULT_OUTPUTS)  # each writer exactly once
+    assert len(groups) == 2 and ["store"] in groups  # the costliest writer gets a process of its own
+    assert output_groups(["jsonl", "rdf"], 4) == [["rdf"]]
+    assert output_groups(["jsonl"], 2) == []
 
 
 def test_the_pool_reads_its_input_lazily_and_keeps_order(nlp):

@@ -35,7 +35,7 @@ import os
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence, Union
+from typing import BinaryIO, Callable, Iterable, Sequence, Union
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -155,8 +155,22 @@ def to_ox_quads(
 
 
 def document_triples(ex: Extraction, *, include_mentions: bool = True) -> list[tuple[URIRef, URIRef, Term]]:
-    """One document's triples with backend-neutral object terms (see :data:`Term`)."""
-    return _DocumentTriples(ex, include_mentions).triples()
+    """One document's triples with backend-neutral object terms (see :data:`Term`).
+
+    The last result is kept: ``kg build`` hands the same record to the RDF
+    files and the store one after the other, and records are immutable, so
+    the second asks for nothing new. Treat the list as read-only.
+    """
+    global _LAST_TRIPLES
+    last = _LAST_TRIPLES
+    if last is not None and last[0] is ex and last[1] == include_mentions:
+        return last[2]
+    triples = _DocumentTriples(ex, include_mentions).triples()
+    _LAST_TRIPLES = (ex, include_mentions, triples)
+    return triples
+
+
+_LAST_TRIPLES: tuple[Extraction, bool, list] | None = None
 
 
 class RDFBuilder:
@@ -274,16 +288,34 @@ def _neutral_key(t: tuple) -> tuple:
     return (str(s), not str.__eq__(p, _RDF_TYPE), p, ok)
 
 
-def _ox_converter() -> Callable[[object], object]:
-    """Neutral or rdflib term → pyoxigraph term, memoised (the same IRIs and numbers recur thousands of times)."""
+def _ox_converter(limit: int | None = None) -> Callable[[object], object]:
+    """Neutral or rdflib term → pyoxigraph term, memoised (the same IRIs and numbers recur thousands of times).
+
+    With ``limit``, the memo is emptied whenever it holds that many terms, so a
+    converter that lives for a whole corpus keeps bounded memory.
+    """
     cache: dict = {}
+    iris: dict[str, ox.NamedNode] = {}
     xsd_string = str(XSD.string)
 
     def conv(t):
-        key = (type(t), t)
+        tt = type(t)
+        if tt is URIRef:  # the common case, keyed by a plain str (rdflib's URIRef.__eq__ is Python-level)
+            k = str.__add__(t, "")
+            o = iris.get(k)
+            if o is None:
+                if limit is not None and len(iris) >= limit:
+                    iris.clear()
+                o = iris[k] = ox.NamedNode(k)
+            return o
+        if tt is str:
+            return ox.Literal(t)  # mostly unique texts: not worth caching
+        key = (tt, t)
         o = cache.get(key)
         if o is not None:
             return o
+        if limit is not None and len(cache) >= limit:
+            cache.clear()
         tt = type(t)
         if tt is URIRef:
             o = ox.NamedNode(t)
@@ -739,15 +771,32 @@ def serialize(ds: Dataset, fmt: str, destination: Path) -> Path:
 class RDFWriter:
     """Writes ``graph.ttl``, ``graph.trig``, ``graph.jsonld`` and ``graph.nt`` into ``out_dir``.
 
-    Extractions accumulate in memory as pyoxigraph quads (Turtle and JSON-LD
-    group by subject, so they need the whole graph); :meth:`close` writes each
-    file atomically.
+    The files are written as the records come, one block per document, so
+    memory does not grow with the corpus (only with its distinct entities):
+
+    * TriG, N-Quads and JSON-LD: the ontology graph, then each document's named
+      graph in the order written, then the resolution links;
+    * Turtle and N-Triples (the union of all graphs, each triple once): the
+      ontology, then per document the triples about its own nodes (the
+      document, its sentences, spans, assertions and statements, which no other
+      document can state), then, at :meth:`close`, the triples about shared
+      nodes (entities: type, labels, the plain relation triples; the resolution
+      links), deduplicated across documents.
+
+    Inside a block triples are sorted (subject, ``rdf:type`` first, predicate,
+    object), so the same records in the same order give byte-identical files.
+    Each file is written to a temporary name and renamed into place by
+    :meth:`close`; :meth:`abort` removes the temporary files.
 
     Args:
         out_dir: the output directory (created if missing).
         formats: any of :data:`FORMATS` (``ttl``, ``trig``, ``jsonld``, ``nt``, ``nq``).
         include_ontology: put the ontology in the outputs (its own TriG graph).
         include_mentions: add a span per entity mention.
+
+    Raises:
+        SinkError: the same document id written twice (a build holds one record
+            per document), or a file cannot be written.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -769,46 +818,249 @@ class RDFWriter:
         if unknown:
             raise SinkError(f"unknown RDF format(s) {', '.join(unknown)}; use any of {', '.join(FORMATS)}")
         self.out_dir = Path(out_dir)
-        self.formats = tuple(formats)
-        self._builder = OxBuilder(include_ontology=include_ontology, include_mentions=include_mentions)
+        self.formats = tuple(dict.fromkeys(formats))
+        self.include_ontology = include_ontology
+        self.include_mentions = include_mentions
         self.paths: dict[str, Path] = {}
         self._closed = False
+        self._files: dict[str, BinaryIO] | None = None
+        self._tmp: dict[str, Path] = {}
+        self._conv = _ox_converter(limit=100_000)
+        self._shared: set[tuple] = set()  # union formats: triples about nodes several documents share
+        self._documents: set[str] = set()
+        self._resolution: list[tuple] = []
+        self._jsonld = _JsonLdStream(PREFIXES)
+        self._union = any(not FORMATS[f][2] for f in self.formats)
+        self._graphs = any(FORMATS[f][2] for f in self.formats)
 
-    def quads(self) -> list[ox.Quad]:
-        """Everything written so far, as pyoxigraph quads (e.g. to load a pyoxigraph Store)."""
-        return self._builder.quads()
-
+    # -- writing --------------------------------------------------------
     def write(self, extraction: Extraction) -> None:
         if self._closed:
             raise SinkError("RDFWriter.write() after close(); create a new writer")
-        self._builder.add(extraction)
+        if extraction.id in self._documents:
+            raise SinkError(
+                f"document {extraction.id!r} written twice to the RDF files; "
+                "give each record once (a build keeps one record per document id)"
+            )
+        self._open()
+        self._documents.add(extraction.id)
+        triples = document_triples(extraction, include_mentions=self.include_mentions)
+        own = str(mint_iri("document", extraction.id))
+        self._block(mint_iri("graph", extraction.id), triples, own)
 
     def write_resolution(self, resolution) -> None:
         """Add the cross-document resolution links (:mod:`kg.resolve.rdf`) in their own graph."""
-        from kg.resolve.rdf import RESOLUTION_GRAPH, resolution_triples
+        from kg.resolve.rdf import resolution_triples
 
-        self._builder.add_graph("\x00resolution", RESOLUTION_GRAPH, resolution_triples(resolution))
+        self._resolution = [(s, p, _neutral(o)) for s, p, o in resolution_triples(resolution)]
 
-    def close(self) -> dict[str, Path]:
-        """Write every format; returns format → path. Closing twice is harmless."""
-        if self._closed:
-            return self.paths
-        self._closed = True
+    def _open(self) -> None:
+        if self._files is not None:
+            return
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise SinkError(f"cannot create output directory {self.out_dir}: {e}") from e
-        rows = {}
+        self._files = {}
         for fmt in self.formats:
-            with_graphs = FORMATS[fmt][2]
-            if with_graphs not in rows:
-                rows[with_graphs] = self._builder.rows(with_graphs=with_graphs)
-            self.paths[fmt] = write_rows(rows[with_graphs], fmt, self.out_dir / FORMATS[fmt][0])
-        log.info("RDF: %d documents → %s", self._builder.documents, self.out_dir)
+            dest = self.out_dir / FORMATS[fmt][0]
+            tmp = self._tmp[fmt] = dest.with_name("." + dest.name + ".tmp")
+            try:
+                self._files[fmt] = tmp.open("wb")
+            except OSError as e:
+                raise SinkError(f"cannot write {tmp}: {e}; check that the directory is writable") from e
+            if FORMATS[fmt][1] in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+                self._put(fmt, _PREFIX_HEADER)
+            elif FORMATS[fmt][1] is None:
+                self._put(fmt, self._jsonld.header())
+        if self.include_ontology:
+            # the ontology's subjects are its own: nothing a document states repeats them
+            self._block(ONTOLOGY_IRI, [(s, p, _neutral(o)) for s, p, o in ontology_graph()], None)
+
+    def _put(self, fmt: str, data: bytes) -> None:
+        try:
+            self._files[fmt].write(data)  # type: ignore[index]
+        except OSError as e:
+            raise SinkError(f"cannot write {self._tmp[fmt]}: {e}; check free disk space") from e
+
+    def _block(self, graph: URIRef, triples: Iterable[tuple], own: str | None, *, union: bool = True) -> None:
+        """Write one graph: whole into the quad formats; into the union formats (unless
+        ``union`` is false), the triples about ``own`` nodes (``None``: all of them)
+        now and the rest at :meth:`close`."""
+        rows = sorted(set(triples), key=_neutral_key)
+        if not rows:
+            return
+        conv = self._conv
+        terms = [(conv(s), conv(p), conv(o)) for s, p, o in rows]  # each term converted once
+        quads: list = []
+        triples_ox: list = []
+        if self._graphs:
+            g = conv(graph)
+            quads = [ox.Quad(s, p, o, g) for s, p, o in terms]
+        union = union and self._union
+        if union:
+            if own is None:
+                triples_ox = [ox.Triple(*t) for t in terms]
+            else:
+                prefix = own + "/"
+                startswith, shared = str.startswith, self._shared
+                for t, t_ox in zip(rows, terms):
+                    s = t[0]
+                    if startswith(s, prefix) or str.__eq__(s, own):
+                        triples_ox.append(ox.Triple(*t_ox))
+                    else:
+                        shared.add(t)
+        for fmt in self.formats:
+            oxformat = FORMATS[fmt][1]
+            if oxformat is None:
+                self._put(fmt, self._jsonld.graph(str(graph), rows))
+            elif FORMATS[fmt][2]:
+                self._put(fmt, _strip_prefixes(ox.serialize(quads, None, oxformat, prefixes=_prefixes_for(oxformat))))
+            elif union and triples_ox:
+                self._put(fmt, _strip_prefixes(ox.serialize(triples_ox, None, oxformat,
+                                                            prefixes=_prefixes_for(oxformat))))
+
+    # -- finishing ------------------------------------------------------
+    def close(self) -> dict[str, Path]:
+        """Finish and publish every file; returns format → path. Closing twice is harmless."""
+        if self._closed:
+            return self.paths
+        self._open()
+        from kg.resolve.rdf import RESOLUTION_GRAPH
+
+        resolution = self._resolution
+        if self._graphs and resolution:  # the union formats get these links with the shared triples below
+            self._block(RESOLUTION_GRAPH, resolution, None, union=False)
+        if self._union:
+            shared = sorted(self._shared.union(resolution), key=_neutral_key)
+            self._shared = set()
+            conv = self._conv
+            rows = [ox.Triple(conv(s), conv(p), conv(o)) for s, p, o in shared]
+            for fmt in self.formats:
+                oxformat = FORMATS[fmt][1]
+                if not FORMATS[fmt][2] and rows:
+                    self._put(fmt, _strip_prefixes(ox.serialize(rows, None, oxformat, prefixes=_prefixes_for(oxformat))))
+        for fmt in self.formats:
+            if FORMATS[fmt][1] is None:
+                self._put(fmt, self._jsonld.footer())
+        self._closed = True
+        files, self._files = self._files or {}, None
+        for fmt, f in files.items():
+            dest = self.out_dir / FORMATS[fmt][0]
+            try:
+                f.close()
+                os.replace(self._tmp[fmt], dest)
+            except OSError as e:
+                raise SinkError(f"cannot write {dest}: {e}; check that the directory is writable") from e
+            self.paths[fmt] = dest
+        log.info("RDF: %d documents → %s", len(self._documents), self.out_dir)
         return self.paths
+
+    def abort(self) -> None:
+        """After a failed build: drop the temporary files, leave the previous outputs as they were."""
+        self._closed = True
+        files, self._files = self._files or {}, None
+        for fmt, f in files.items():
+            f.close()
+            self._tmp[fmt].unlink(missing_ok=True)
 
     def __enter__(self) -> "RDFWriter":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.close()
+
+
+#: Sorted ``@prefix`` lines, written once at the top of each Turtle/TriG file.
+_PREFIX_HEADER = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(PREFIXES.items())).encode("utf-8")
+
+
+def _prefixes_for(oxformat) -> dict[str, str] | None:
+    return PREFIXES if oxformat in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+
+
+def _strip_prefixes(data: bytes) -> bytes:
+    """A chunk without the ``@prefix`` lines pyoxigraph puts first (the file has them once)."""
+    if not data.startswith(b"@prefix"):
+        return data
+    pos = 0
+    while data.startswith(b"@prefix", pos):
+        pos = data.index(b"\n", pos) + 1
+    return data[pos:]
+
+
+class _JsonLdStream:
+    """JSON-LD written graph by graph: compact (our prefixes as CURIEs, ``@type``), one node per line.
+
+    Built straight from sorted neutral triples (no expanded JSON-LD round
+    trip); the ``@context`` expands every CURIE back, so the file means
+    exactly the triples given.
+    """
+
+    def __init__(self, prefixes: dict[str, str]):
+        self.prefixes = prefixes
+        self._by_len = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        self._cache: dict[str, str] = {}
+        self._first = True
+
+    def curie(self, iri: str) -> str:
+        c = self._cache.get(iri)
+        if c is None:
+            c = iri
+            for prefix, ns in self._by_len:
+                if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns):].startswith("//"):
+                    c = f"{prefix}:{iri[len(ns):]}"
+                    break
+            if len(self._cache) < 100_000:
+                self._cache[iri] = c
+        return c
+
+    def header(self) -> bytes:
+        return ('{"@context": ' + json.dumps(dict(self.prefixes), ensure_ascii=False) + ',\n "@graph": [').encode()
+
+    def footer(self) -> bytes:
+        return b"\n ]}\n"
+
+    def _id(self, t) -> str:
+        return "_:" + str(t) if type(t) is BNode else self.curie(t)
+
+    def _value(self, o):
+        to = type(o)
+        if to is str:
+            return o
+        if to is int:
+            return o
+        if to is tuple:
+            if len(o) == 3:
+                return {"@value": o[0], "@language": o[2]}
+            return {"@type": self.curie(o[1]), "@value": o[0]}
+        return {"@id": self._id(o)}
+
+    def graph(self, name: str, rows: list[tuple]) -> bytes:
+        """One named graph, ``rows`` sorted by subject (see :func:`_neutral_key`)."""
+        nodes = []
+        node: dict | None = None
+        subject = None
+        for s, p, o in rows:
+            if node is None or not str.__eq__(s, subject):
+                subject = s
+                node = {"@id": self._id(s)}
+                nodes.append(node)
+            if str.__eq__(p, _RDF_TYPE) and type(o) is URIRef:
+                types = node.get("@type")
+                c = self.curie(o)
+                node["@type"] = c if types is None else [*types, c] if isinstance(types, list) else [types, c]
+                continue
+            k = self.curie(p)
+            v = self._value(o)
+            old = node.get(k)
+            node[k] = v if old is None else [*old, v] if isinstance(old, list) else [old, v]
+        dumps = lambda x: json.dumps(x, ensure_ascii=False)  # noqa: E731
+        lines = [("\n" if self._first else ",\n") + '  {"@id": ' + dumps(self.curie(name)) + ', "@graph": [']
+        self._first = False
+        lines.extend("   " + dumps(n) + ("," if j < len(nodes) - 1 else "") for j, n in enumerate(nodes))
+        lines.append("  ]}")
+        return "\n".join(lines).encode("utf-8")

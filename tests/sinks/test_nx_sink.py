@@ -155,3 +155,19 @@ def test_control_characters_in_text_do_not_break_graphml(tmp_path):
     values += [v for _, _, a in g.edges(data=True) for v in a.values() if isinstance(v, str)]
     assert not any(c in v for v in values for c in "\x07\x0b\x01")
     assert any("\ufffd" in v for v in values), values  # the text is there, with the character replaced
+
+
+def test_streamed_graphml_is_the_converters_graph_and_abort_publishes_nothing(graph, records, tmp_path):
+    path = tmp_path / "g.graphml"
+    w = GraphMLWriter(path)
+    w.write(records[0])
+    assert (tmp_path / ".g.graphml.body.tmp").stat().st_size > 0  # facts go to disk as records come
+    w.abort()
+    assert list(tmp_path.iterdir()) == []  # nothing half-written, no temporary file left
+    with GraphMLWriter(path) as w:
+        for r in records:
+            w.write(r)
+    back = nx.read_graphml(path, force_multigraph=True)
+    assert dict(back.nodes(data=True)) == dict(graph.nodes(data=True))  # entities merged, statements, all values
+    assert sorted(back.edges(keys=True, data=True)) == sorted(graph.edges(keys=True, data=True))
+    assert [p.name for p in tmp_path.iterdir()] == ["g.graphml"]

@@ -429,3 +429,31 @@ def test_the_endpoint_queries_run_on_our_graph(store):
     assert ("Ukraine", "Andrii Sybiha", "Foreign Minister") in {
         (r["organisation"], r["person"], r.get("role")) for r in run(store, ROLES)}
     assert run(store, PROVENANCE)[0]["subjectText"] == "Blinken"
+
+
+def test_streamed_files_hold_each_union_triple_once_and_every_graph_whole(records, dataset, tmp_path):
+    # the two records share entities (Blinken, Rutte …): their triples must appear once in the union files
+    with RDFWriter(tmp_path, formats=["nt", "nq", "ttl"]) as w:
+        for r in records:
+            w.write(r)
+    ox_union = {q.triple for q in to_ox_quads(records)}
+    lines = [line for line in (tmp_path / "graph.nt").read_text(encoding="utf-8").splitlines() if line]
+    assert len(lines) == len(set(lines)) == len(ox_union)
+    blank = lambda t: any(isinstance(x, ox.BlankNode) for x in (t.subject, t.object))  # noqa: E731
+    parsed = {q.triple for q in ox.parse(path=str(tmp_path / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)}
+    assert {t for t in parsed if not blank(t)} == {t for t in ox_union if not blank(t)}
+    assert len(list(ox.parse(path=str(tmp_path / "graph.ttl"), format=ox.RdfFormat.TURTLE))) == len(ox_union)
+    quads = list(ox.parse(path=str(tmp_path / "graph.nq"), format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(set(quads)) == sum(1 for _ in dataset.quads((None, None, None, None)))
+
+
+def test_writer_streams_each_document_to_disk_as_it_comes(records, tmp_path):
+    w = RDFWriter(tmp_path, formats=["nt", "trig"])
+    w.write(records[0])
+    tmp = (tmp_path / ".graph.nt.tmp").read_text(encoding="utf-8")
+    assert f"<{mint_iri('document', records[0].id)}>" in tmp  # written before close
+    assert not (tmp_path / "graph.nt").exists()
+    with pytest.raises(SinkError, match="written twice"):
+        w.write(records[0])
+    w.abort()  # a failed build: no half-written file is published, no temporary file remains
+    assert list(tmp_path.iterdir()) == []

@@ -174,3 +174,23 @@ def test_bad_ontology_is_a_sink_error(tmp_path):
     ttl.write_text("this is not turtle", encoding="utf-8")
     with pytest.raises(SinkError, match="not valid Turtle"):
         StoreWriter(tmp_path / "store", ontology=ttl)
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["transaction", "bulk-load"])
+def test_direct_pyoxigraph_path_stores_exactly_the_rdflib_converters_quads(tmp_path, monkeypatch, bulk):
+    # the default path skips rdflib; the rdflib converter is the reference mapping
+    if bulk:  # small batches through Store.bulk_extend, as a large build loads them
+        from kg.sinks import store_sink
+
+        monkeypatch.setattr(store_sink, "BULK_MIN_QUADS", 0)
+        monkeypatch.setattr(store_sink, "BULK_QUADS", 500)
+    via_rdflib = lambda exs: to_rdf_graph(exs, include_ontology=False)  # noqa: E731
+    stores = {}
+    for name, converter in (("direct", None), ("rdflib", via_rdflib)):
+        with StoreWriter(tmp_path / name, ontology=None, converter=converter) as w:
+            for ex in (seed_extraction(), discontinuous_extraction(), seed_extraction()):  # the seed twice
+                w.write(ex)
+        stores[name] = ox.Store.read_only(str(tmp_path / name))
+    direct, reference = (set(stores[n]) for n in ("direct", "rdflib"))
+    assert direct == reference
+    assert len(direct) > 500 and default_triples(stores["direct"]) == named_triples(stores["direct"])
