@@ -39,6 +39,28 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 _START_TIMEOUT = 60.0
 
 
+def open_read_only(store_path: str, attempts: int = 20):
+    """Open a pyoxigraph store read-only, retrying briefly.
+
+    A read-only open can race a writer's background compaction (a file listed
+    in the RocksDB MANIFEST is deleted meanwhile), which RocksDB reports as
+    "Corruption" (a ``RuntimeError``); a moment later the open succeeds.
+
+    Raises:
+        OSError, RuntimeError: the store still cannot be opened after ``attempts`` tries.
+    """
+    import pyoxigraph as ox
+
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(store_path)
+        except (OSError, RuntimeError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _worker_main(conn: Connection, store_path: str, writable: bool) -> None:
     """Body of a worker process: open the store, answer jobs until told to stop."""
     import pyoxigraph as ox
@@ -46,17 +68,7 @@ def _worker_main(conn: Connection, store_path: str, writable: bool) -> None:
     from kg.serve.engine import Answer, execute
 
     def open_store():
-        if writable:
-            return ox.Store(store_path)
-        # A read-only open can race the writer's background compaction (a file
-        # listed in the MANIFEST is deleted meanwhile); retry briefly.
-        for attempt in range(20):
-            try:
-                return ox.Store.read_only(store_path)
-            except (OSError, RuntimeError):  # RocksDB reports the race as "Corruption" (RuntimeError)
-                if attempt == 19:
-                    raise
-                time.sleep(0.05)
+        return ox.Store(store_path) if writable else open_read_only(store_path)
 
     try:
         store = open_store()

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from kg.errors import ConfigError, ServiceError
 from kg.serve import queries
 from kg.serve.engine import Answer, Job, acceptable_at_all
-from kg.serve.pool import Busy, TimedOut, WorkerPool
+from kg.serve.pool import Busy, TimedOut, WorkerPool, open_read_only
 
 log = logging.getLogger(__name__)
 
@@ -425,12 +425,16 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_TRACE = do_CONNECT = _method_not_allowed
 
 
+def _open_read_only(store: Path):
+    try:
+        return open_read_only(str(store))
+    except (OSError, RuntimeError) as e:
+        raise ServiceError(f"cannot open the store at {store}: {e}; check the --store path or build it with `kg build`") from e
+
+
 def _default_graph_materialised(store: Path) -> bool:
     """Whether the store's default graph holds the union (or there are no named graphs at all)."""
-    try:
-        opened = ox.Store.read_only(str(store))
-    except OSError as e:
-        raise ServiceError(f"cannot open the store at {store}: {e}; check the --store path or build it with `kg build`") from e
+    opened = _open_read_only(store)
     if next(iter(opened.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         return True
     return next(iter(opened.named_graphs()), None) is None
@@ -438,7 +442,7 @@ def _default_graph_materialised(store: Path) -> bool:
 
 def known_graphs(store: Path) -> list[str]:
     """The named graphs of a store (for the CLI's start-up line)."""
-    opened = ox.Store.read_only(str(store))
+    opened = _open_read_only(store)
     return sorted(g.value for g in opened.named_graphs() if isinstance(g, ox.NamedNode))
 
 
