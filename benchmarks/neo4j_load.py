@@ -133,7 +133,7 @@ def _wipe(uri: str, password: str) -> None:
     from neo4j import GraphDatabase
 
     with GraphDatabase.driver(uri, auth=("neo4j", password)) as d, d.session() as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
 
 
 def _load(path: Path, uri: str, password: str, batch_rows: int) -> dict:
