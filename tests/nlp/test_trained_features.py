@@ -37,3 +37,26 @@ def test_conll04_spans_snap_to_whole_tokens_only():
     assert s.snap((0, 5)) == (0, 5)  # never across a space
     assert s.snap(None) is None
 
+
+
+def test_pair_templates_read_the_entities_once_with_the_same_features(nlp):
+    """extra_pair_features caches doc.ents per Doc; its features equal those computed from doc.ents directly,
+    and a change of the Doc's entities is seen."""
+    from spacy.tokens import Span
+
+    from kg.nlp.trained import features as F
+
+    def reference(doc, e1, t1, e2, t2):
+        F._DOC_ENTS.pop(doc, None)  # nothing cached: doc.ents read afresh
+        return F.extra_pair_features(doc, e1, t1, e2, t2)
+
+    doc = nlp("Antony Blinken met Mark Rutte of NATO in Brussels on Wednesday, the State Department said.")
+    ents = list(doc.ents)
+    assert len(ents) >= 4
+    pairs = [(a, b) for a in ents for b in ents if a.start != b.start]
+    fast = [F.extra_pair_features(doc, a, "Person", b, "Location") for a, b in pairs]
+    assert fast == [reference(doc, a, "Person", b, "Location") for a, b in pairs]
+    before = F.extra_pair_features(doc, ents[0], "Person", ents[-1], "Organization")
+    doc.ents = [Span(doc, e.start, e.end, label="ORG") for e in ents]  # relabel every entity
+    after = F.extra_pair_features(doc, ents[0], "Person", ents[-1], "Organization")
+    assert after != before and after == reference(doc, ents[0], "Person", ents[-1], "Organization")

@@ -10,8 +10,10 @@ inference call the same functions, so the two can never drift apart.
 
 from __future__ import annotations
 
+import weakref
+
 from spacy import symbols
-from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
+from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
 from spacy.tokens import Doc, Span, Token
 
 #: Quotation marks (straight, curly, and the PTB-style backquotes CoNLL04 and older news use).
@@ -291,6 +293,28 @@ def pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
 # ----------------------------------------------------------------- entity pairs, model 0.2 templates
 
 
+#: Per Doc: (fingerprint of its entity annotation, {(start, end): label}, [(start, end)]) — see :func:`_ents_of`.
+_DOC_ENTS: "weakref.WeakKeyDictionary[Doc, tuple[bytes, dict[tuple[int, int], str], list[tuple[int, int]]]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def _ents_of(doc: Doc) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
+    """``doc.ents`` as token ranges with labels, computed once per Doc and entity annotation.
+
+    The ``Doc.ents`` getter walks every token and builds spans; the pair
+    templates need it for every pair of a document (thousands of calls on a
+    long article), so it is read once and kept while the entity tags are the
+    same (checked by a fingerprint of the ENT_IOB/ENT_TYPE columns).
+    """
+    key = doc.to_array([ENT_IOB, ENT_TYPE]).tobytes()
+    hit = _DOC_ENTS.get(doc)
+    if hit is None or hit[0] != key:
+        ents = list(doc.ents)
+        hit = (key, {(e.start, e.end): e.label_ for e in ents}, [(e.start, e.end) for e in ents])
+        _DOC_ENTS[doc] = hit
+    return hit[1], hit[2]
+
+
 def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
     """Templates added to :func:`pair_features` in relations model 0.2.
 
@@ -302,7 +326,7 @@ def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[
     """
     order = "12" if e1.start < e2.start else "21"
     types = f"{t1}|{t2}"
-    labels = {(e.start, e.end): e.label_ for e in doc.ents}  # gold spans (training) carry no label of their own
+    labels, ent_ranges = _ents_of(doc)  # gold spans (training) carry no label of their own
     lab1, lab2 = labels.get((e1.start, e1.end), "-"), labels.get((e2.start, e2.end), "-")
     f = [f"lab={lab1}|{lab2}", f"len={min(len(e1), 4)}|{min(len(e2), 4)}"]
     f += [f"w1={t.lower_}" for t in e1]
@@ -317,7 +341,7 @@ def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[
         f.append(f"blast_t={between[-1].lower_}|{types}|{order}")
         f.append(f"bfirst_t={between[0].lower_}|{types}|{order}")
     f.append(f"ncomma={min(sum(1 for t in between if t.text == ','), 3)}")
-    ents_between = sum(1 for e in doc.ents if lo.end <= e.start and e.end <= hi.start)
+    ents_between = sum(1 for s, e in ent_ranges if lo.end <= s and e <= hi.start)
     f.append(f"nent={min(ents_between, 3)}")
     for k in (1, 2):
         j = lo.start - k
