@@ -224,7 +224,7 @@ def sync_neo4j(out_dir, uri: str, user: str, password: str, database: str | None
         if resolution is not None:
             sink.replace_resolution(resolution, docs=sorted(set(live) | set(stale)))
     finally:
-        sink.close()  # flushes the last batch, closes the driver
+        sink.abort()  # everything was flushed above; after a failure, no second attempt at pending rows
     loaded.update(done)
     stats.loaded = len(done)
     state[key] = loaded

@@ -50,16 +50,7 @@ def token_texts(doc: Doc) -> list[str]:
 
 def strings_of(doc: Doc, hashes: list[int]) -> list[str]:
     """String-store hashes → strings, through a process-wide cache (the vocabulary of news is small)."""
-    cache = _STRING_CACHE
-    if len(cache) > _CACHE_MAX:
-        cache.clear()
-    out = []
-    for h in hashes:
-        s = cache.get(h)
-        if s is None:
-            s = cache[h] = doc.vocab.strings[h] if h else ""
-        out.append(s)
-    return out
+    return cached(_STRING_CACHE, hashes, lambda h: doc.vocab.strings[h] if h else "")
 
 
 _STRING_CACHE: dict[int, str] = {}
@@ -220,7 +211,7 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
     return out
 
 
-def cached(cache: dict, keys: list[str], make) -> list[tuple[str, ...]]:
+def cached(cache: dict, keys: list, make) -> list:
     """``[make(k) for k in keys]``, each built once per process (bounded like :data:`_STRING_CACHE`)."""
     if len(cache) > _CACHE_MAX:
         cache.clear()
