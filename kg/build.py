@@ -626,7 +626,7 @@ def forget(
     ``extractions.jsonl`` (atomic rewrite) and the graph outputs regenerated,
     which drops the documents' named graphs from the store (see
     :func:`kg.sinks.store_sink.build_writer`). Neo4j is retracted separately
-    (:func:`kg.retract.retract_neo4j`, ``kg forget --neo4j-uri``).
+    (:func:`kg.sinks.neo4j_retract.retract_neo4j`, ``kg forget --neo4j-uri``).
 
     Raises:
         ConfigError: ``out_dir`` is not a build, or an id is not in it.

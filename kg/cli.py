@@ -118,7 +118,7 @@ def build_cmd(
     retracted, and a killed build resumes. Bad inputs get one error line
     each; the rest is still built and the exit code is 1.
     """
-    from kg.build import OUTPUTS, build
+    from kg.build import build
     from kg.ingest import DEFAULT_MAX_CHARS
     from kg.nlp import DEFAULT_MODEL
 
@@ -140,7 +140,7 @@ def build_cmd(
                 scheduler=scheduler,
             )
         if neo4j_uri is not None:
-            from kg.retract import sync_neo4j
+            from kg.sinks.neo4j_retract import sync_neo4j
 
             synced = sync_neo4j(out_dir, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
             click.echo(f"kg: neo4j {neo4j_uri}: {synced}", err=True)
@@ -174,7 +174,7 @@ def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, ne
     try:
         summary = forget(doc_ids, out_dir)
         if neo4j_uri is not None:
-            from kg.retract import forget_neo4j
+            from kg.sinks.neo4j_retract import forget_neo4j
 
             removed = forget_neo4j(doc_ids, out_dir, neo4j_uri, neo4j_user, neo4j_password or "", neo4j_database)
             click.echo(f"kg: neo4j: {removed}", err=True)

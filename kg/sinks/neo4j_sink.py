@@ -552,7 +552,7 @@ class Neo4jSink:
     def replace_resolution(self, resolution, docs: list[str]) -> None:
         """:meth:`write_resolution`, then drop the decisions about ``docs`` that ``resolution`` no longer makes.
 
-        For incremental builds (:func:`kg.retract.sync_neo4j`): a decision
+        For incremental builds (:func:`kg.sinks.neo4j_retract.sync_neo4j`): a decision
         whose documents include one of ``docs`` (the build's) and that is not
         among the current ones is out of date. Decisions about other
         documents only are left alone.

@@ -6,7 +6,7 @@ import pytest
 from neo4j_helpers import graph_dump, load_cli
 
 from kg.build import build
-from kg.retract import sync_neo4j
+from kg.sinks.neo4j_retract import sync_neo4j
 
 pytestmark = pytest.mark.neo4j
 

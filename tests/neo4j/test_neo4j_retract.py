@@ -1,4 +1,4 @@
-"""Incremental builds against the real Neo4j: changed documents retracted, kg forget (kg.retract)."""
+"""Incremental builds against the real Neo4j: changed documents retracted, kg forget (kg.sinks.neo4j_retract)."""
 
 from __future__ import annotations
 
