@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from kg import ids
-from kg.model import Entity, Extraction, Mention, Relation, Statement
+from kg.model import Entity, Extraction
 from kg.resolve.aliases import Aliases, WikidataTable
 from kg.resolve.names import (
     alias_group,
