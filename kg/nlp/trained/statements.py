@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 
 from spacy.attrs import ENT_TYPE, IS_SPACE, LIKE_NUM
 
+from kg.nlp.statements import StatementCandidate
 from kg.nlp.quantities import QUANTITY_LABELS, find_quantities
 from kg.nlp.trained.features import quote_parity, strings_of, token_features
 
@@ -39,18 +40,10 @@ LABELS = ("O", "B-SRC", "I-SRC", "B-CUE", "I-CUE", "B-CON", "I-CON")
 
 
 @dataclass(frozen=True)
-class ModelStatement:
-    """A statement candidate from the model (fields as in ``StatementCandidate``)."""
+class ModelStatement(StatementCandidate):
+    """A statement candidate from the model: a :class:`StatementCandidate` that names its extractor."""
 
-    speaker_span: tuple[int, int] | None
-    cue: tuple[int, int]
-    content: tuple[tuple[int, int], ...]
-    kind: str
-    sentence: int
-    confidence: float
     rule: str = "crf"
-    addressee_span: tuple[int, int] | None = None
-    quantities: tuple = ()
     extractor: str = EXTRACTOR
 
 
