@@ -17,6 +17,7 @@ from kg.build import EXTRACTIONS, BuildSummary, build, extract_records
 from kg.errors import ConfigError, SinkError
 from kg.ingest import read_documents
 from kg.sinks.jsonl_sink import iter_records, validate_record
+from tests.corpora import met_corpus
 
 ARTICLES = {
     "a-rutte.txt": "NATO Secretary General Mark Rutte met Antony Blinken in Brussels on Wednesday.\n",
@@ -258,13 +259,7 @@ def test_sigkilled_build_resumes_to_the_output_of_a_clean_build(nlp, tmp_path):
     import sys
     import time
 
-    names = ["Mark Rutte", "Antony Blinken", "Pat Ryder", "Sabrina Singh", "Andrii Sybiha"]
-    places = ["Brussels", "Kyiv", "Washington", "Berlin"]
-    corpus = tmp_path / "corpus.jsonl"
-    with corpus.open("w", encoding="utf-8") as f:
-        for i in range(200):
-            a, b = names[i % 5], names[(i + 2) % 5]
-            f.write(json.dumps({"id": f"n{i:04d}", "text": f"{a} met {b} in {places[i % 4]} on day {i}."}) + "\n")
+    corpus = met_corpus(tmp_path / "corpus.jsonl", 200)
 
     clean = tmp_path / "clean"
     build([corpus], clean, outputs=())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from kg.build import EXTRACTIONS, build
 from kg.cli import main
 from kg.manifest import MANIFEST, Manifest, line_hash
 from kg.sinks.jsonl_sink import iter_records
+from tests.corpora import met_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -203,13 +203,7 @@ def test_build_without_a_manifest_is_adopted_without_nlp(nlp, tmp_path):
 @pytest.mark.parametrize("phase", ["records", "outputs"])
 def test_sigkilled_build_resumes_to_the_output_of_a_clean_build_manifest_and_store(nlp, tmp_path, phase):
     """A real `kg build` killed with SIGKILL while writing records (pass 1) or the store (pass 2), then re-run."""
-    names = ["Mark Rutte", "Antony Blinken", "Pat Ryder", "Sabrina Singh", "Andrii Sybiha"]
-    places = ["Brussels", "Kyiv", "Washington", "Berlin"]
-    corpus = tmp_path / "corpus.jsonl"
-    with corpus.open("w", encoding="utf-8") as f:
-        for i in range(120):
-            a, b = names[i % 5], names[(i + 2) % 5]
-            f.write(json.dumps({"id": f"n{i:04d}", "text": f"{a} met {b} in {places[i % 4]} on day {i}."}) + "\n")
+    corpus = met_corpus(tmp_path / "corpus.jsonl", 120)
     clean = tmp_path / "clean"
     build([corpus], clean, outputs=("store",))
 
