@@ -79,6 +79,17 @@ _model_option = click.option(
 )
 
 
+def _neo4j_sync_options(uri_help: str):
+    """--neo4j-uri/-user/-password/-database of the commands that keep a Neo4j database in step with OUT."""
+    def decorate(f):
+        f = click.option("--neo4j-database", default=None,
+                         help="Neo4j database name (default: the server's default).")(f)
+        f = click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")(f)
+        f = click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")(f)
+        return click.option("--neo4j-uri", default=None, metavar="URI", help=uri_help)(f)
+    return decorate
+
+
 @main.command("build")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
@@ -100,11 +111,7 @@ _model_option = click.option(
               help="NLP worker processes on this machine (one model each); output is the same as with 1.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the NLP on this Dask distributed scheduler's workers instead (see docs/scale.md).")
-@click.option("--neo4j-uri", default=None, metavar="URI",
-              help="Also keep this Neo4j database in step: load new documents, retract changed and removed ones.")
-@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
-@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")
-@click.option("--neo4j-database", default=None, help="Neo4j database name (default: the server's default).")
+@_neo4j_sync_options("Also keep this Neo4j database in step: load new documents, retract changed and removed ones.")
 def build_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
     fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
@@ -156,11 +163,7 @@ def build_cmd(
 @click.argument("doc_ids", nargs=-1, required=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, exists=True),
               help="Output directory of a kg build.")
-@click.option("--neo4j-uri", default=None, metavar="URI",
-              help="Also retract the documents from this Neo4j database (bolt://, neo4j+s://).")
-@click.option("--neo4j-user", default="neo4j", show_default=True, envvar="NEO4J_USER")
-@click.option("--neo4j-password", default=None, envvar="NEO4J_PASSWORD", help="Default: $NEO4J_PASSWORD.")
-@click.option("--neo4j-database", default=None, help="Neo4j database name (default: the server's default).")
+@_neo4j_sync_options("Also retract the documents from this Neo4j database (bolt://, neo4j+s://).")
 def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, neo4j_user: str,
                neo4j_password: str | None, neo4j_database: str | None) -> None:
     """Retract the documents DOC_IDS from OUT: their record, manifest entry and every graph output.
