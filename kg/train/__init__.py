@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import tomllib
 from pathlib import Path
 from typing import Iterable
@@ -96,6 +97,22 @@ def train_model(trainer, out_dir: Path, name: str) -> Path:
 def write_meta(out_dir: Path, name: str, meta: dict) -> None:
     """Write the model's settings and provenance to ``out_dir/name.json``."""
     (out_dir / f"{name}.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def finish(trainer, out_dir: Path, name: str, meta: dict, started: float, featurised: float) -> dict:
+    """Train ``trainer`` into ``out_dir``, add the timings to ``meta`` and write it beside the weights.
+
+    Args:
+        started: ``time.perf_counter()`` when the command began; featurised:
+            seconds spent parsing and building features (the rest is training).
+    """
+    t1 = time.perf_counter()
+    path = train_model(trainer, out_dir, name)
+    meta["seconds"] = {"parse_and_features": round(featurised, 1), "train": round(time.perf_counter() - t1, 1),
+                       "total": round(time.perf_counter() - started, 1)}
+    write_meta(out_dir, name, meta)
+    log.info("%s model written to %s", name, path)
+    return meta
 
 
 def take(items: Iterable, n: int | None) -> list:

@@ -14,7 +14,7 @@ from typing import Callable
 
 from kg.errors import ConfigError
 from kg.eval import conll04
-from kg.train import new_trainer, parse, train_model, write_meta
+from kg.train import finish, new_trainer, parse
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
           progress: Callable[[int], None] | None = None) -> dict:
     """Train and write the model; return its meta (also written beside it)."""
     from kg.nlp import load_model
+    from kg.nlp.trained.entities import EXTRACTOR
 
     t0 = time.perf_counter()
     data = config.get("data", {})
@@ -36,19 +37,13 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     t_feats = time.perf_counter() - t0
     meta = {
         "name": NAME,
-        "extractor": "kg.entities-model/0.2",
+        "extractor": EXTRACTOR,
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
         "config": config,
         **extra,
     }
-    t1 = time.perf_counter()
-    path = train_model(trainer, out_dir, NAME)
-    meta["seconds"] = {"parse_and_features": round(t_feats, 1), "train": round(time.perf_counter() - t1, 1),
-                       "total": round(time.perf_counter() - t0, 1)}
-    write_meta(out_dir, NAME, meta)
-    log.info("entities model written to %s", path)
-    return meta
+    return finish(trainer, out_dir, NAME, meta, t0, t_feats)
 
 
 def base_parses(nlp, sentences: list[conll04.Sentence], split: str) -> list:

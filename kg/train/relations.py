@@ -16,7 +16,7 @@ from typing import Callable
 
 from kg.errors import ConfigError
 from kg.eval import conll04
-from kg.train import new_trainer, parse, train_model, write_meta
+from kg.train import finish, new_trainer, parse, train_model
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         limit: train on the first ``limit`` sentences only (overrides the config).
     """
     from kg.nlp import load_model
-    from kg.nlp.trained.relations import FEATURES
+    from kg.nlp.trained.relations import EXTRACTOR, FEATURES
 
     t0 = time.perf_counter()
     data = config.get("data", {})
@@ -164,7 +164,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     t_feats = time.perf_counter() - t0
     meta = {
         "name": NAME,
-        "extractor": "kg.relations-model/0.2",
+        "extractor": EXTRACTOR,
         "features": feature_set,
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
@@ -173,10 +173,4 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         "threshold": config.get("decide", {}).get("threshold", 0.5),
         "veto": config.get("decide", {}).get("veto", 0.0),
     }
-    t1 = time.perf_counter()
-    path = train_model(trainer, out_dir, NAME)
-    meta["seconds"] = {"parse_and_features": round(t_feats, 1), "train": round(time.perf_counter() - t1, 1),
-                       "total": round(time.perf_counter() - t0, 1)}
-    write_meta(out_dir, NAME, meta)
-    log.info("relations model written to %s", path)
-    return meta
+    return finish(trainer, out_dir, NAME, meta, t0, t_feats)

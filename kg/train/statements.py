@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from kg.eval import polnear
-from kg.train import new_trainer, parse, train_model, write_meta
+from kg.train import finish, new_trainer, parse
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     """
     from kg.nlp import load_model
     from kg.nlp.trained.features import token_features
-    from kg.nlp.trained.statements import gold_tags
+    from kg.nlp.trained.statements import EXTRACTOR, gold_tags
 
     t0 = time.perf_counter()
     data = config.get("data", {})
@@ -56,7 +56,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     log.info("statements: %d articles, %d tokens featurised in %.0fs; training", len(articles), n_tokens, t_feats)
     meta = {
         "name": NAME,
-        "extractor": "kg.statements-model/0.1",
+        "extractor": EXTRACTOR,
         "trained_on": f"polnear/{data.get('split', 'train')}",
         "articles": len(articles),
         "tokens": n_tokens,
@@ -65,10 +65,4 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         "policy": config.get("decode", {}).get("policy", "rules"),
         "rule_sources": config.get("decode", {}).get("rule_sources", "none"),
     }
-    t1 = time.perf_counter()
-    path = train_model(trainer, out_dir, NAME)
-    meta["seconds"] = {"parse_and_features": round(t_feats, 1), "train": round(time.perf_counter() - t1, 1),
-                       "total": round(time.perf_counter() - t0, 1)}
-    write_meta(out_dir, NAME, meta)
-    log.info("statements model written to %s", path)
-    return meta
+    return finish(trainer, out_dir, NAME, meta, t0, t_feats)
