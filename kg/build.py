@@ -35,11 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
-from kg import ids
+from kg import DEFAULT_MODEL, ids
 from kg.errors import ConfigError, InputError, KGError, SinkError
 from kg.ingest import DEFAULT_MAX_CHARS, read_documents
 from kg.model import Document, Extraction
-from kg.nlp import DEFAULT_MODEL, extract_many, load_model
 from kg.sinks import Sink
 from kg.manifest import MANIFEST, Manifest, content_hash, source_key
 from kg.sinks.jsonl_sink import JsonlWriter, completed_ids, iter_records
@@ -457,6 +456,8 @@ def _reporter(tally: _Tally, on_error: ErrorHandler | None) -> ErrorHandler:
 
 
 def _nlp(model: str, max_chars: int):
+    from kg.nlp import load_model  # spaCy only when there is NLP to do
+
     nlp = load_model(model)
     if max_chars > nlp.max_length:
         # The user raised --max-chars on purpose; let spaCy accept it too.
@@ -472,6 +473,8 @@ def _extract_lazily(documents: Iterator[Document], model: str, max_chars: int, b
     first = next(documents, None)
     if first is None:
         return
+    from kg.nlp import extract_many
+
     nlp = _nlp(model, max_chars)
     yield from extract_many(itertools.chain([first], documents), nlp, batch_size=batch_size)
 

