@@ -187,7 +187,8 @@ class StoreWriter:
             self._ox_terms = _ox_converter(limit=200_000)
         conv = self._ox_terms
         graph = ox.NamedNode(str(mint_iri("graph", extraction.id)))
-        new = {ox.Quad(conv(s), conv(p), conv(o), graph) for s, p, o in set(document_triples(extraction))}
+        # each term converted once, for the graph's quad and its default-graph copy alike
+        triples = {(conv(s), conv(p), conv(o)) for s, p, o in set(document_triples(extraction))}
         if graph.value in self._pending_graphs:  # the same document twice in one run
             self._load_pending()
         self.written.add(graph.value)
@@ -197,13 +198,14 @@ class StoreWriter:
         if next(store.quads_for_pattern(None, None, None, graph), None) is None:
             # a new document (every document of a fresh build): load it in bulk with others
             default = ox.DefaultGraph()
-            self._pending.extend(new)
-            self._pending.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in new)
+            quad = ox.Quad
+            self._pending.extend([quad(s, p, o, graph) for s, p, o in triples])
+            self._pending.extend([quad(s, p, o, default) for s, p, o in triples])
             self._pending_graphs.add(graph.value)
             if len(self._pending) >= BULK_QUADS:
                 self._load_pending()
         else:
-            self._set_graph(graph, new)
+            self._set_graph(graph, {ox.Quad(s, p, o, graph) for s, p, o in triples})
 
     @property
     def store(self) -> ox.Store | None:
