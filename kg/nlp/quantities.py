@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span, Token
 
+from kg.nlp.doc_cache import per_entities
+
 #: NER labels that are numeric amounts. DATE/TIME/ORDINAL are left out: "2024"
 #: and "first" are not quantities a statement reports.
 QUANTITY_LABELS = frozenset({"PERCENT", "MONEY", "QUANTITY", "CARDINAL"})
@@ -39,13 +41,7 @@ def find_quantities(doc: Doc, spans: tuple[tuple[int, int], ...]) -> tuple[Quant
         and the text of what it counts (``None`` when the sentence does not
         say).
     """
-    amounts: dict[int, tuple[int, int]] = {}  # first token → (start, end) tokens
-    for ent in doc.ents:
-        if ent.label_ not in QUANTITY_LABELS:
-            continue
-        if ent.label_ == "CARDINAL" and _is_part_of_name_or_date(ent):
-            continue
-        amounts[ent.start] = (ent.start, ent.end)
+    amounts = dict(per_entities(doc, "quantities", _numeric_entities))  # first token → (start, end) tokens
     # Only tokens inside the spans can start a kept amount (see the filter
     # below), so scan those rather than the whole document for each statement.
     for tok in _tokens_in(doc, spans):
@@ -61,6 +57,18 @@ def find_quantities(doc: Doc, spans: tuple[tuple[int, int], ...]) -> tuple[Quant
             continue
         out.append((cs, ce, _counted(doc[s:e])))
     return tuple(out)
+
+
+def _numeric_entities(doc: Doc) -> dict[int, tuple[int, int]]:
+    """The NER's amounts, first token → ``(start, end)`` tokens (the same for every statement of ``doc``)."""
+    amounts: dict[int, tuple[int, int]] = {}
+    for ent in doc.ents:
+        if ent.label_ not in QUANTITY_LABELS:
+            continue
+        if ent.label_ == "CARDINAL" and _is_part_of_name_or_date(ent):
+            continue
+        amounts[ent.start] = (ent.start, ent.end)
+    return amounts
 
 
 def _tokens_in(doc: Doc, spans: tuple[tuple[int, int], ...]):
