@@ -24,6 +24,7 @@ Usage::
     python benchmarks/throughput.py                 # all ~840 articles (minutes)
     python benchmarks/throughput.py --limit 100     # quick
     python benchmarks/throughput.py --format jsonl  # NLP pass + records only
+    python benchmarks/throughput.py --memory-only   # peak RSS, all articles vs --small, 1 process
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=200, help="Article count for the memory comparison (default 200).")
     ap.add_argument("--format", dest="formats", default=None, help="kg build --format (default: every output).")
     ap.add_argument("--json", dest="json_out", default=None, help="Also write the results to this JSON file.")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="Only the memory comparison: peak RSS of 1-process builds of all articles and of --small "
+                         "(no raw or 2-process rows; RSS does not depend on the machine's load, speed does).")
     args = ap.parse_args()
 
     text_dir = data_dir() / "polnear" / "train" / "text"
@@ -158,6 +162,9 @@ def main() -> None:
             shutil.copy(f, corpus_small / f.name)
 
         load_before = os.getloadavg()
+        if args.memory_only:
+            memory_only(corpus, corpus_small, len(files), len(small), words, small_words, args.formats)
+            return
         rows = []
         raw_marks: dict = {}
         seconds, peak, out = run_tree([sys.executable, "-c", RAW_SCRIPT, *map(str, files)], marks=raw_marks)
@@ -239,6 +246,26 @@ def main() -> None:
         print(f"  {name} ({n}): {summary}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+def memory_only(corpus: Path, corpus_small: Path, n: int, n_small: int, words: int, small_words: int,
+                formats: str | None) -> None:
+    """Peak RSS of whole 1-process builds of ``corpus`` and ``corpus_small`` (``--memory-only``)."""
+    load_before = os.getloadavg()
+    runs = [(n, words, kg_build(corpus, 1, formats)), (n_small, small_words, kg_build(corpus_small, 1, formats))]
+    load_after = os.getloadavg()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}, "
+          f"after: {' '.join(f'{x:.2f}' for x in load_after)}; kg outputs: {formats or 'all'}\n")
+    print("| run | articles | words | seconds | peak RSS, NLP pass (MB) | peak RSS, whole build (MB) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for articles, w, run in runs:
+        print(f"| kg build --processes 1 | {articles} | {w:,} | {run['seconds']:.1f} | "
+              f"{run['nlp_rss'] / 2**20:,.0f} | {run['rss'] / 2**20:,.0f} |")
+    (_, _, big), (_, _, few) = runs
+    print(f"\npeak RSS {n} vs {n_small} articles (1 process, whole build): {big['rss'] / few['rss']:.2f}x "
+          "(flat = about 1)")
+    for articles, _, run in runs:
+        print(f"  ({articles}): {run['summary']}")
 
 
 if __name__ == "__main__":
