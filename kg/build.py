@@ -195,21 +195,29 @@ def write_outputs(
     check_outputs(names)
     kept_aliases = _keep(aliases, out / ALIASES)
     kept_wikidata = _keep(wikidata, out / WIKIDATA)
-    resolution = resolve(
-        _records(jsonl_path),
-        aliases=read_aliases(kept_aliases) if kept_aliases else None,
-        wikidata=read_wikidata(kept_wikidata) if kept_wikidata else None,
-    )
-    write_resolution(resolution, out / RESOLUTION)
+
+    def resolve_build():
+        resolution = resolve(
+            _records(jsonl_path),
+            aliases=read_aliases(kept_aliases) if kept_aliases else None,
+            wikidata=read_wikidata(kept_wikidata) if kept_wikidata else None,
+        )
+        write_resolution(resolution, out / RESOLUTION)
+        return resolution
+
     groups = output_groups(names, processes)
     if len(groups) <= 1:
-        _write_sinks(out, groups[0] if groups else [], resolution)
+        _write_sinks(out, groups[0] if groups else [], resolve_build())
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         with ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            # start the output processes and import their writers while this one resolves the entities
+            for group in groups[1:]:
+                pool.submit(_import_writers, group)
+            resolution = resolve_build()
             others = [pool.submit(_write_group, str(out), group) for group in groups[1:]]
             _write_sinks(out, groups[0], resolution)
             try:
@@ -268,6 +276,14 @@ def _write_sinks(out: Path, names: Sequence[str], resolution) -> None:
     finally:
         if not completed:
             _abort(sinks)
+
+
+def _import_writers(names: Sequence[str]) -> None:
+    """A process of :func:`write_outputs`, before the resolution exists: import the writers of ``names``."""
+    import kg.resolve.report  # noqa: F401  (read by _write_group)
+
+    for name in names:
+        importlib.import_module(OUTPUTS[name][0])
 
 
 def _write_group(out_dir: str, names: Sequence[str]) -> str | None:
