@@ -72,15 +72,22 @@ def candidate_pairs(doc: Doc, ents: list[tuple[Span, str]]):
     sent_of = [0] * len(doc)
     for k, s in enumerate(doc.sents):
         sent_of[s.start:s.end] = [k] * (s.end - s.start)
+    # Pairs never cross sentences: pair each entity with those of its own sentence only (in the
+    # same order as the full double loop), not with every entity of a long article.
+    bounds = [(e.start, e.end) for e, _ in ents]
+    same_sentence: dict[int, list[int]] = {}
+    for j, (start, _) in enumerate(bounds):
+        same_sentence.setdefault(sent_of[start], []).append(j)
     for i, (e1, t1) in enumerate(ents):
-        for j, (e2, t2) in enumerate(ents):
+        s1, x1 = bounds[i]
+        for j in same_sentence[sent_of[s1]]:
+            e2, t2 = ents[j]
             if i == j or (t1, t2) not in TYPE_PAIRS:
                 continue
-            if sent_of[e1.start] != sent_of[e2.start]:
+            s2, x2 = bounds[j]
+            if max(s1, s2) - min(x1, x2) > MAX_DISTANCE:
                 continue
-            if max(e1.start, e2.start) - min(e1.end, e2.end) > MAX_DISTANCE:
-                continue
-            if e1.start < e2.end and e2.start < e1.end:
+            if s1 < x2 and s2 < x1:
                 continue
             yield e1, t1, e2, t2
 
