@@ -75,6 +75,25 @@ def parse(nlp: Language, texts: list[str], tag: str, batch_size: int = 8) -> lis
     return docs
 
 
+def add_tensors(nlp, docs: list, batch_size: int = 64) -> None:
+    """Set ``doc.tensor`` on parses read back from the cache (a DocBin does not store it).
+
+    The pipeline's ``tok2vec`` reads only the tokens' lexical attributes, so
+    running it again on a cached parse gives the vectors the trained
+    components see at run time (the test suite checks they are equal).
+    """
+    from kg.nlp.trained.features import has_tensor
+
+    if "tok2vec" not in nlp.pipe_names:
+        raise ConfigError(f"dense features need the spaCy pipeline's tok2vec; {nlp.meta.get('name', '?')} has none "
+                          f"({nlp.pipe_names}); use a [features] set without dense features")
+    tok2vec = nlp.get_pipe("tok2vec")
+    todo = [d for d in docs if not has_tensor(d)]
+    for i in range(0, len(todo), batch_size):
+        batch = todo[i:i + batch_size]
+        tok2vec.set_annotations(batch, tok2vec.predict(batch))
+
+
 def new_trainer(opts: dict):
     """A CRFsuite trainer from a config section: ``algorithm`` picks it, every other key is a parameter."""
     import pycrfsuite

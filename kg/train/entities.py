@@ -14,7 +14,7 @@ from typing import Callable
 
 from kg.errors import ConfigError
 from kg.eval import conll04
-from kg.train import finish, new_trainer, parse
+from kg.train import add_tensors, finish, new_trainer, parse
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,18 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
 
 
 def base_parses(nlp, sentences: list[conll04.Sentence], split: str) -> list:
-    """The sentences parsed by the kg pipeline *without* the trained tagger (its input at run time)."""
+    """The sentences parsed by the kg pipeline *without* the trained tagger (its input at run time).
+
+    With the token vectors (``doc.tensor``) too, when the pipeline has a tok2vec (dense features read them).
+    """
     from kg.nlp.trained import ENTITIES_PIPE
 
     disabled = [ENTITIES_PIPE] if ENTITIES_PIPE in nlp.pipe_names else []
     with nlp.select_pipes(disable=disabled):
-        return parse(nlp, [s.text for s in sentences], f"conll04-{split}-base")
+        docs = parse(nlp, [s.text for s in sentences], f"conll04-{split}-base")
+    if "tok2vec" in nlp.pipe_names:
+        add_tensors(nlp, docs)
+    return docs
 
 
 def prepare(config: dict, sentences: list[conll04.Sentence], docs: list,
@@ -63,12 +69,17 @@ def prepare(config: dict, sentences: list[conll04.Sentence], docs: list,
     ``v3``, the ``gazetteer`` of all the sentences' names; during training each
     sentence sees the names of the other ``gazetteer_folds`` folds only.
     """
-    from kg.nlp.trained.entities import FEATURES, build_gazetteer, gold_tags, token_features_v3
+    from kg.nlp.trained.entities import (DENSE_SETS, FEATURES, build_gazetteer, features_of, gold_tags,
+                                         token_features_v3)
 
-    feature_set = config.get("features", {}).get("set", "v1")
-    if feature_set not in FEATURES and feature_set != "v3":
+    fopts = config.get("features", {})
+    feature_set = fopts.get("set", "v1")
+    if feature_set not in FEATURES and feature_set not in ("v3", *DENSE_SETS):
         raise ConfigError(f"entities config: [features] set = {feature_set!r} is unknown; "
-                          f"use one of {sorted(FEATURES) + ['v3']}")
+                          f"use one of {sorted(FEATURES) + ['v3', *sorted(DENSE_SETS)]}")
+    dense = {"dense_scale": float(fopts.get("dense_scale", 1.0)), "dense_window": int(fopts.get("dense_window", 0))}
+    featurise = (features_of({"features": feature_set, **dense}) if feature_set in DENSE_SETS
+                 else FEATURES.get(feature_set))
     trainer = new_trainer(config.get("crf", {}))
     counts: dict[str, int] = {}
     names = [gazetteer_entries(doc, sent) for sent, doc in zip(sentences, docs)]
@@ -81,11 +92,13 @@ def prepare(config: dict, sentences: list[conll04.Sentence], docs: list,
         tags = gold_tags(doc, sent.entities)
         for t in tags:
             counts[t] = counts.get(t, 0) + 1
-        feats = token_features_v3(doc, fold_gaz[k % folds]) if fold_gaz else FEATURES[feature_set](doc)
+        feats = token_features_v3(doc, fold_gaz[k % folds]) if fold_gaz else featurise(doc)
         trainer.append(feats, tags)
         if progress is not None:
             progress(1)
     extra: dict = {"features": feature_set, "label_counts": dict(sorted(counts.items()))}
+    if feature_set in DENSE_SETS:
+        extra.update(dense)
     if feature_set == "v3":
         extra["gazetteer"] = [[list(w), t] for w, t in sorted({e for es in names for e in es})]
     return trainer, extra

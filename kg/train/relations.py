@@ -16,7 +16,7 @@ from typing import Callable
 
 from kg.errors import ConfigError
 from kg.eval import conll04
-from kg.train import finish, new_trainer, parse, train_model
+from kg.train import add_tensors, finish, new_trainer, parse, train_model
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         limit: train on the first ``limit`` sentences only (overrides the config).
     """
     from kg.nlp import load_model
-    from kg.nlp.trained.relations import EXTRACTOR, FEATURES
+    from kg.nlp.trained.relations import DENSE_SETS, EXTRACTOR, FEATURES, features_of
 
     t0 = time.perf_counter()
     data = config.get("data", {})
@@ -145,12 +145,16 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     feature_set = config.get("features", {}).get("set", "v1")
     if feature_set not in FEATURES:
         raise ConfigError(f"relations config: [features] set = {feature_set!r} is unknown; use one of {sorted(FEATURES)}")
-    features = FEATURES[feature_set]
+    dense_scale = float(config.get("features", {}).get("dense_scale", 1.0))
+    features = features_of({"features": feature_set, "dense_scale": dense_scale})
     use_predicted = data.get("predicted_entities", False)
     docs = parse(nlp, [s.text for s in sentences], f"conll04-{split}")
     pred_docs = docs
     if use_predicted == "crossfold":
         pred_docs = crossfold_docs(nlp, sentences, split, int(data.get("folds", 5)))
+    if feature_set in DENSE_SETS:
+        add_tensors(nlp, docs)
+        add_tensors(nlp, pred_docs)  # the cross-fold parses (already done when they are ``docs``)
     counts: dict[str, int] = {}
     for sent, doc, pdoc in zip(sentences, docs, pred_docs):
         rows = instances(sent, doc, features)
@@ -166,6 +170,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         "name": NAME,
         "extractor": EXTRACTOR,
         "features": feature_set,
+        **({"dense_scale": dense_scale} if feature_set in DENSE_SETS else {}),
         "trained_on": f"conll04/{split}",
         "sentences": len(sentences),
         "label_counts": dict(sorted(counts.items())),

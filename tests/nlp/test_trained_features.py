@@ -60,3 +60,63 @@ def test_pair_templates_read_the_entities_once_with_the_same_features(nlp):
     doc.ents = [Span(doc, e.start, e.end, label="ORG") for e in ents]  # relabel every entity
     after = F.extra_pair_features(doc, ents[0], "Person", ents[-1], "Organization")
     assert after != before and after == reference(doc, ents[0], "Person", ents[-1], "Organization")
+
+
+def test_cached_parse_gets_the_pipelines_token_vectors_back(nlp):
+    """A DocBin drops doc.tensor; add_tensors restores exactly the vectors the pipeline gave (dense features)."""
+    import numpy as np
+    from spacy.tokens import DocBin
+
+    from kg.train import add_tensors
+
+    texts = ["Antony Blinken met Mark Rutte of NATO in Brussels .", "The Fed , based in Washington , said so ."]
+    fresh = list(nlp.pipe(texts))
+    back = list(DocBin().from_bytes(DocBin(docs=fresh).to_bytes()).get_docs(nlp.vocab))
+    assert all(d.tensor.size == 0 for d in back)
+    add_tensors(nlp, back)
+    for a, b in zip(fresh, back):
+        assert a.tensor.shape == (len(a), 96)
+        assert np.array_equal(a.tensor, b.tensor)
+
+
+def test_dense_pair_features_are_scaled_span_means_of_the_token_vectors(nlp):
+    import numpy as np
+
+    from kg.nlp.trained import features as F
+
+    doc = nlp("John Smith , president of Acme Corp. , lives in Dallas .")
+    words = [t.text for t in doc]
+    e1, e2 = doc[0:2], doc[words.index("Dallas"):words.index("Dallas") + 1]
+    d = F.dense_pair_features(doc, e1, e2, scale=0.5)
+    assert {k.split(":")[0] for k in d} == set(F.DENSE_TEMPLATES)
+    assert len(d) == 96 * len(F.DENSE_TEMPLATES)
+    mean1 = doc.tensor[0:2].mean(axis=0) * 0.5
+    assert np.allclose([d[f"a1:{k}"] for k in range(96)], mean1, atol=1e-6)
+    between = doc.tensor[2:e2.start].mean(axis=0) * 0.5
+    assert np.allclose([d[f"ab:{k}"] for k in range(96)], between, atol=1e-6)
+    # adjacent arguments have nothing between them; a subset of templates gives only those
+    assert not any(k.startswith("ab:") for k in F.dense_pair_features(doc, doc[0:1], doc[1:2]))
+    assert {k.split(":")[0] for k in F.dense_pair_features(doc, e1, e2, templates=("lca",))} == {"lca"}
+    # v3 = v2's sparse attributes (repeats summed) + the dense ones
+    v3 = F.pair_features_v3(doc, e1, "Person", e2, "Location", scale=0.5)
+    sparse = F.pair_features_v2(doc, e1, "Person", e2, "Location")
+    assert {k: v for k, v in v3.items() if ":" not in k or "=" in k} == {f: float(sparse.count(f)) for f in sparse}
+    # a doc without token vectors (a pipeline without tok2vec) gets no dense attributes
+    bare = nlp.make_doc("John Smith lives in Dallas .")
+    assert F.dense_pair_features(bare, bare[0:2], bare[4:5]) == {}
+
+
+def test_dense_token_features_read_the_token_and_its_window(nlp):
+    import numpy as np
+
+    from kg.nlp.trained.entities import dense_token_features, features_of
+
+    doc = nlp("Mark Rutte visited Kyiv .")
+    one = dense_token_features(doc, scale=2.0)
+    assert len(one) == len(doc) and all(len(f) == 96 for f in one)
+    assert np.allclose([one[1][f"v:{k}"] for k in range(96)], doc.tensor[1] * 2.0, atol=1e-6)
+    win = dense_token_features(doc, window=1)
+    assert len(win[0]) == 2 * 96 and len(win[1]) == 3 * 96  # the first token has no left neighbour
+    assert np.allclose([win[1][f"v-1:{k}"] for k in range(96)], doc.tensor[0], atol=1e-6)
+    feats = features_of({"features": "v4", "dense_scale": 1.0, "dense_window": 0})(doc)
+    assert feats[1]["v:0"] == float(doc.tensor[1][0]) and feats[1]["bias"] == 1.0

@@ -83,3 +83,26 @@ def test_train_bad_config_is_one_clear_error(tmp_path, data_dir):
                                        "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "not valid TOML" in result.output
+
+
+def test_train_relations_with_dense_features_records_them_and_predicts(tmp_path, data_dir, monkeypatch, nlp):
+    """[features] set = "v3" (sparse templates + the pipeline's token vectors): the meta records the set and the
+    scale, and the loaded model classifies pairs with the same features at run time."""
+    from kg.nlp import trained
+    from kg.nlp.trained import relations
+
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    cfg = tmp_path / "relations.toml"
+    cfg.write_text(TINY["relations"] + '[features]\nset = "v3"\ndense_scale = 0.3\n', encoding="utf-8")
+    out = tmp_path / "models"
+    result = CliRunner().invoke(main, ["train", "relations", "--config", str(cfg), "--data", str(data_dir),
+                                       "--out", str(out), "--limit", "25"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "relations.json").read_text(encoding="utf-8"))
+    assert (meta["features"], meta["dense_scale"]) == ("v3", 0.3)
+    loaded = trained.load("relations", out)
+    assert any(a.startswith("a1:") for a, _ in loaded.tagger.info().state_features)
+    doc = nlp("John Smith, the president of Acme Corp., lives in Dallas.")
+    spans = [e for e in doc.ents]
+    scores = relations.score_pairs(loaded.tagger, doc, spans, features=relations.features_of(meta), threshold=0.0)
+    assert scores and all(abs(sum(p.values()) - 1.0) < 1e-6 for p in scores.values())

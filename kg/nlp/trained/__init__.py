@@ -153,5 +153,5 @@ def relation_candidates(doc: Doc, spans: list[Span], rule_cands: list) -> list:
     m = models(RELATIONS)
     need = {(c.subject, c.object) for c in rule_cands}
     found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)), need,
-                                      relations.FEATURES[m.meta.get("features", "v1")])
+                                      relations.features_of(m.meta))
     return relations.merge(rule_cands, found, scores, veto=float(m.meta.get("veto", 0.0)))

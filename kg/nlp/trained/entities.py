@@ -313,9 +313,64 @@ def _gazetteer(entries: tuple) -> dict:
     return build_gazetteer(entries)
 
 
+# ---------------------------------------------------------------- dense token features (set "v4"; tried, not shipped)
+
+
+def dense_token_features(doc: Doc, scale: float = 1.0, window: int = 0) -> list[dict[str, float]]:
+    """Per token, weighted CRFsuite attributes from the pipeline's own token vectors (``doc.tensor``).
+
+    The tok2vec layer that feeds spaCy's tagger and parser gives every token a
+    96-dimensional vector of its word and its ±4-token context: ``v:0`` …
+    ``v:95``, times ``scale``; with ``window`` 1 also the neighbours'
+    (``v-1:k``, ``v1:k``). A doc without a fitting tensor gets none.
+    """
+    from kg.nlp.trained.features import DENSE_WIDTH, has_tensor
+
+    n = len(doc)
+    if not has_tensor(doc):
+        return [{} for _ in range(n)]
+    rows = (doc.tensor * scale).tolist()
+    offs = [o for o in range(-window, window + 1)]
+    keys = {o: _dense_keys(o, DENSE_WIDTH) for o in offs}
+    out = []
+    for i in range(n):
+        d: dict[str, float] = {}
+        for o in offs:
+            j = i + o
+            if 0 <= j < n:
+                d.update(zip(keys[o], rows[j]))
+        out.append(d)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _dense_keys(offset: int, width: int) -> tuple[str, ...]:
+    name = "v" if offset == 0 else f"v{offset}"
+    return tuple(f"{name}:{k}" for k in range(width))
+
+
+def token_features_v4(doc: Doc, scale: float = 1.0, window: int = 0) -> list[dict[str, float]]:
+    """:func:`token_features_v2` (as weight-1 attributes, repeats summed) plus :func:`dense_token_features`."""
+    out = []
+    for sparse, dense in zip(token_features_v2(doc), dense_token_features(doc, scale, window)):
+        d: dict[str, float] = {}
+        for f in sparse:
+            d[f] = d.get(f, 0.0) + 1.0
+        d.update(dense)
+        out.append(d)
+    return out
+
+
+#: Entity feature sets that read the pipeline's token vectors; their meta records ``dense_scale``/``dense_window``.
+DENSE_SETS = frozenset({"v4"})
+
+
 def features_of(meta: dict):
-    """The feature function a model's meta names (``"features"``: v1, v2 or v3 with its ``"gazetteer"``)."""
+    """The feature function a model's meta names (``"features"``: v1, v2, v3 with its ``"gazetteer"``, or v4)."""
     name = meta.get("features", "v1")
+    if name == "v4":
+        return functools.partial(token_features_v4, scale=float(meta.get("dense_scale", 1.0)),
+                                 window=int(meta.get("dense_window", 0)))
     if name == "v3":
         gaz = _gazetteer(tuple((tuple(w), t) for w, t in meta.get("gazetteer", ())))
         return functools.partial(token_features_v3, gazetteer=gaz)

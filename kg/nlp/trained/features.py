@@ -355,3 +355,83 @@ def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[
 def pair_features_v2(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
     """:func:`pair_features` plus :func:`extra_pair_features` (relations model 0.2)."""
     return pair_features(doc, e1, t1, e2, t2) + extra_pair_features(doc, e1, t1, e2, t2)
+
+
+# -------------------------------------------------- entity pairs, dense features (set "v3"; tried, not shipped)
+
+
+#: Width of the token vectors the dense templates read (``doc.tensor`` of en_core_web_sm's tok2vec).
+DENSE_WIDTH = 96
+
+#: The dense templates (see :func:`dense_pair_features`), in attribute order.
+DENSE_TEMPLATES = ("a1", "a2", "h1", "h2", "lca", "ax", "ab")
+
+#: Per dense template, its CRFsuite attribute names (``a1:0`` … ``a1:95``), built once.
+_DENSE_KEYS = {name: tuple(f"{name}:{k}" for k in range(DENSE_WIDTH)) for name in DENSE_TEMPLATES}
+
+
+def has_tensor(doc: Doc) -> bool:
+    """Does ``doc`` carry one ``DENSE_WIDTH``-wide tok2vec row per token (``doc.tensor``)?"""
+    t = doc.tensor
+    return getattr(t, "ndim", 0) == 2 and t.shape[0] == len(doc) and t.shape[1] == DENSE_WIDTH
+
+
+def dense_pair_features(doc: Doc, e1: Span, e2: Span, scale: float = 1.0,
+                        templates: tuple[str, ...] = DENSE_TEMPLATES) -> dict[str, float]:
+    """Weighted CRFsuite attributes from the pipeline's own token vectors (``doc.tensor``).
+
+    The tok2vec layer that feeds spaCy's tagger and parser gives every token a
+    96-dimensional vector of its word and its ±4-token context. The templates
+    are the mean vector of each argument (``a1``, ``a2``), the vector of each
+    argument's syntactic head token (``h1``, ``h2``), the vector of their
+    lowest common ancestor in the parse (``lca``: often the verb or
+    preposition that relates them), half the elementwise product of the two
+    argument means (``ax``, a diagonal bilinear term: a linear model cannot
+    otherwise let one argument's vector change the weight of the other's) and
+    the mean of the tokens between the two (``ab``, absent when they touch).
+    ``templates`` picks which; every value is multiplied by ``scale``. A doc
+    without a fitting tensor (a pipeline without tok2vec) gets no dense
+    attributes.
+    """
+    if not has_tensor(doc):
+        return {}
+    import numpy as np
+
+    t = doc.tensor
+    v1 = t[e1.start:e1.end].mean(axis=0)
+    v2 = t[e2.start:e2.end].mean(axis=0)
+    lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
+    rows = []
+    for name in templates:
+        if name == "a1":
+            rows.append((name, v1))
+        elif name == "a2":
+            rows.append((name, v2))
+        elif name == "h1":
+            rows.append((name, t[e1.root.i]))
+        elif name == "h2":
+            rows.append((name, t[e2.root.i]))
+        elif name == "lca":
+            up, _down = _path(e1.root, e2.root)
+            rows.append((name, t[up[-1].i]))
+        elif name == "ax":
+            rows.append((name, v1 * v2 * 0.5))
+        elif name == "ab" and hi.start > lo.end:
+            rows.append((name, t[lo.end:hi.start].mean(axis=0)))
+    if not rows:
+        return {}
+    mat = np.stack([v for _, v in rows]) * scale
+    out: dict[str, float] = {}
+    for (name, _), vals in zip(rows, mat.tolist()):
+        out.update(zip(_DENSE_KEYS[name], vals))
+    return out
+
+
+def pair_features_v3(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, scale: float = 1.0,
+                     templates: tuple[str, ...] = DENSE_TEMPLATES) -> dict[str, float]:
+    """:func:`pair_features_v2` (as weight-1 attributes, repeats summed) plus :func:`dense_pair_features`."""
+    out: dict[str, float] = {}
+    for f in pair_features_v2(doc, e1, t1, e2, t2):
+        out[f] = out.get(f, 0.0) + 1.0
+    out.update(dense_pair_features(doc, e1, e2, scale, templates))
+    return out

@@ -13,12 +13,13 @@ predicate's type signature and clear the threshold stored with the model.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
-from kg.nlp.trained.features import pair_features, pair_features_v2
+from kg.nlp.trained.features import pair_features, pair_features_v2, pair_features_v3
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
 EXTRACTOR = "kg.relations-model/0.2"
@@ -42,7 +43,18 @@ CONLL_PREDICATES = {"Work_For": "worksFor", "Live_In": "livesIn", "Located_In": 
                     "OrgBased_In": "basedIn", "Kill": "killed"}
 
 #: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
-FEATURES = {"v1": pair_features, "v2": pair_features_v2}
+FEATURES = {"v1": pair_features, "v2": pair_features_v2, "v3": pair_features_v3}
+
+#: Feature sets that read the pipeline's token vectors (``doc.tensor``); their meta records ``"dense_scale"``.
+DENSE_SETS = frozenset({"v3"})
+
+
+def features_of(meta: dict):
+    """The pair feature function a model's meta names (``"features"``, and ``"dense_scale"`` for v3)."""
+    name = meta.get("features", "v1")
+    if name in DENSE_SETS:
+        return functools.partial(FEATURES[name], scale=float(meta.get("dense_scale", 1.0)))
+    return FEATURES[name]
 
 #: Pairs further apart than this many tokens are not classified.
 MAX_DISTANCE = 40
