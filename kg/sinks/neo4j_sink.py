@@ -27,8 +27,11 @@ That is what makes the fast path safe. The batch first merges its
 ``:Document`` nodes and learns which ones it created. Nothing of a document
 created in this transaction can exist yet (its sentences, statements and
 facts all have ids scoped to it), so their writes ``CREATE`` instead of
-``MERGE`` and skip the lookups. Documents already in the database, and
-entities, which documents share, go through ``MERGE`` on ids. With the
+``MERGE`` and skip the lookups: one query (:data:`Q_DOCUMENT_TREES`) takes
+one nested row per new document (:func:`to_tree_row`), finds its entities and
+creates its sentences once, and links facts to them by position. Documents
+already in the database, and entities, which documents share, go through
+``MERGE`` on ids. With the
 uniqueness constraints this keeps loading idempotent and safe to run twice
 at once: a second loader's ``MERGE`` of the same document waits for the first
 one's transaction and then finds the document there.
