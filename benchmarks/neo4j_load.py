@@ -5,8 +5,9 @@ over 5,000 documents, entities shared across documents) into a JSON Lines
 file, starts a throw-away Neo4j with ``services/neo4j/neo4j`` (its own home
 and ports), and runs ``kg load neo4j`` on the file in a child process, several
 times, on an empty database each time. Reports the median wall time, typed
-fact relationships per second, all relationships per second, and the loader's
-peak RSS. To show memory is flat in the input size it also loads a file of a
+fact relationships per second, all relationships per second, the server's CPU
+time per load (from /proc, steadier than wall time on a shared machine) and the
+loader's peak RSS. To show memory is flat in the input size it also loads a file of a
 quarter of the size and reports the ratio of the peak RSS values.
 
     python benchmarks/neo4j_load.py                # full run (about 2-4 minutes)
@@ -136,12 +137,24 @@ def _wipe(uri: str, password: str) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
 
 
-def _load(path: Path, uri: str, password: str, batch_rows: int) -> dict:
+def _server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) the server process has used so far; 0 when it is not ours to read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load(path: Path, uri: str, password: str, batch_rows: int, server_pid: int | None = None) -> dict:
+    cpu0, load0 = _server_cpu(server_pid), os.getloadavg()[0]
     out = subprocess.run([sys.executable, __file__, "--child", str(path), "--uri", uri, "--password", password,
                           "--batch-rows", str(batch_rows)], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"loader failed:\n{out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res.update(server_cpu=round(_server_cpu(server_pid) - cpu0, 2), load_avg=round(load0, 2))
+    return res
 
 
 def main() -> None:
@@ -166,7 +179,7 @@ def main() -> None:
         generate(small, docs=max(1, a.docs // 4), seed=8)
         print(f"generated {info} ({big.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f}s",
               file=sys.stderr)
-        cfg = None
+        cfg = pid = None
         uri, password = a.uri, a.password
         if uri is None:
             env = dict(os.environ, KG_NEO4J_HOME=str(tmp_p / "home"), KG_NEO4J_BOLT_PORT=str(_free_port()),
@@ -174,15 +187,16 @@ def main() -> None:
             cfg = srv.ServerConfig.from_env(env)
             srv.start(cfg, timeout=300, log=lambda m: print(m, file=sys.stderr))
             uri = cfg.uri
+            pid = int(cfg.pid_file.read_text().split()[0])
         try:
             # the quarter-size load first: it also warms the server (query planning, JIT) for the timed runs
             _wipe(uri, password)
-            quarter = _load(small, uri, password, a.batch_rows)
+            quarter = _load(small, uri, password, a.batch_rows, pid)
             print(f"quarter-size run (warm-up): {quarter}", file=sys.stderr)
             runs = []
             for i in range(a.runs):
                 _wipe(uri, password)
-                runs.append(_load(big, uri, password, a.batch_rows))
+                runs.append(_load(big, uri, password, a.batch_rows, pid))
                 print(f"run {i + 1}: {runs[-1]}", file=sys.stderr)
         finally:
             if cfg is not None:
@@ -190,11 +204,15 @@ def main() -> None:
     secs = statistics.median(r["seconds"] for r in runs)
     rels_all = runs[0]["rels_created"]
     rss = statistics.median(r["peak_rss_mb"] for r in runs)
-    print("| input | median load time | fact relationships/s | all relationships/s | loader peak RSS |")
-    print("|---|---|---|---|---|")
+    cpu = statistics.median(r["server_cpu"] for r in runs)
+    cpu_col = f"{cpu:.1f} s ({cpu / rels_all * 1e6:.0f} µs)" if pid else "n/a (not our server)"
+    print("| input | median load time | fact relationships/s | all relationships/s | server CPU (per relationship) "
+          "| loader peak RSS |")
+    print("|---|---|---|---|---|---|")
     print(f"| {info['documents']} docs, {info['relations']:,} relations, {info['statements']:,} statements "
           f"({rels_all:,} relationships in all) | {secs:.1f} s | {info['relations'] / secs:,.0f} | "
-          f"{rels_all / secs:,.0f} | {rss:.0f} MB |")
+          f"{rels_all / secs:,.0f} | {cpu_col} | {rss:.0f} MB |")
+    print(f"load average at the start of the timed runs: {', '.join(str(r['load_avg']) for r in runs)}")
     print(f"\nmemory flat in input size: peak RSS {quarter['peak_rss_mb']:.0f} MB for a quarter of the input vs "
           f"{rss:.0f} MB for all of it (ratio {rss / quarter['peak_rss_mb']:.2f}); runs: {len(runs)}")
 

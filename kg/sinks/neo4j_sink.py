@@ -27,8 +27,11 @@ That is what makes the fast path safe. The batch first merges its
 ``:Document`` nodes and learns which ones it created. Nothing of a document
 created in this transaction can exist yet (its sentences, statements and
 facts all have ids scoped to it), so their writes ``CREATE`` instead of
-``MERGE`` and skip the lookups. Documents already in the database, and
-entities, which documents share, go through ``MERGE`` on ids. With the
+``MERGE`` and skip the lookups: one query (:data:`Q_DOCUMENT_TREES`) takes
+one nested row per new document (:func:`to_tree_row`), finds its entities and
+creates its sentences once, and links facts to them by position. Documents
+already in the database, and entities, which documents share, go through
+``MERGE`` on ids. With the
 uniqueness constraints this keeps loading idempotent and safe to run twice
 at once: a second loader's ``MERGE`` of the same document waits for the first
 one's transaction and then finds the document there.
@@ -115,6 +118,13 @@ def constraint_statements() -> list[str]:
 
 # ---------------------------------------------------------------- queries
 # All data is in $rows; only whitelisted labels/types are formatted in.
+
+#: Prefix of the batch queries: keep a cached plan when the statistics change. Neo4j otherwise replans a
+#: query whenever the node counts it was planned with diverge (they do, all through a load into a growing
+#: database), and each replan costs planning, newly generated code for the JIT and garbage: about a sixth of
+#: the server's CPU in a 5000-document load. Every lookup in these queries is a unique-constraint seek, the
+#: best plan at any size, so there is nothing to gain from replanning.
+KEEP_PLAN = "CYPHER replan=skip "
 
 #: Returns which documents this transaction created (``fresh``): they take the CREATE path below.
 Q_DOCUMENTS = (
@@ -234,6 +244,104 @@ class Neo4jRows:
         q_link = Q_STATEMENT_LINKS_NEW if fresh else Q_STATEMENT_LINKS
         for typ in sorted(self.links):
             yield f"links:{typ}", q_link.replace("{type}", _checked_type(typ)), self.links[typ]
+
+
+# The one-query path for documents this transaction created: one row per document carrying its sentences,
+# mentions, facts and statements as lists (see :func:`to_tree_row`). The document, its entities and its
+# sentences are looked up or created once per document and then referred to by position, instead of one
+# unique-index seek per fact and end node; the server's profile showed those seeks (and the garbage each one
+# makes) as the largest cost of a load. Property maps are spelled out (no ``SET x += map``), which keeps
+# ``Eager`` buffering out of the per-fact steps.
+
+#: Property keys a tree row may carry, per element; a document with any other key takes the flat path.
+SENTENCE_KEYS = ("doc", "index", "start", "end", "text")
+RELATION_KEYS = ("id", "predicate", "confidence", "extractor", "doc", "sentence", "start", "end",
+                 "subject_start", "subject_end", "object_start", "object_end", "location", "date", "modality", "role")
+STATEMENT_KEYS = ("kind", "cue", "cue_start", "cue_end", "content", "content_start", "content_end",
+                  "content_spans", "speaker_text", "speaker_start", "speaker_end", "caption", "quantities",
+                  "quantity_of", "quantity_spans", "confidence", "extractor", "doc", "sentence")
+LINK_KEYS = ("start", "end", "text")
+_SENTENCE_KEYS, _RELATION_KEYS, _STATEMENT_KEYS, _LINK_KEYS = map(
+    frozenset, (SENTENCE_KEYS, RELATION_KEYS, STATEMENT_KEYS, LINK_KEYS))
+
+
+def _props_map(var: str, keys: tuple[str, ...], first: str = "") -> str:
+    """``{first, k: var.k, …}`` for constant keys (a null value leaves the property unset, as ``_clean`` does)."""
+    return "{" + ", ".join([first] * bool(first) + [f"{k}: {var}.{k}" for k in keys]) + "}"
+
+
+def _tree_query() -> str:
+    """The nested write query for fresh documents, built from the whitelists only."""
+    rels = "".join(
+        f"CALL (doc, ents) {{ UNWIND doc.rel_{typ} AS r WITH ents[r.a] AS a, ents[r.b] AS b, r "
+        f"CREATE (a)-[:{typ} {_props_map('r.p', RELATION_KEYS)}]->(b) }} "
+        for typ in sorted(REL_TYPES.values()))
+    links = "".join(
+        f"CALL (x, st, ents) {{ UNWIND st.{typ} AS l WITH ents[l.e] AS e, l "
+        f"CREATE (x)-[:{typ} {_props_map('l.p', LINK_KEYS)}]->(e) }} "
+        for typ in sorted(STATEMENT_LINKS.values()))
+    return (
+        "UNWIND $docs AS doc MATCH (d:Document {id: doc.id}) "
+        # positions matter below: ORDER BY before collect() keeps the input order
+        "CALL (doc) { UNWIND range(0, size(doc.entities) - 1) AS i MATCH (e:Entity {id: doc.entities[i]}) "
+        "WITH i, e ORDER BY i RETURN collect(e) AS ents } "
+        "CALL (d, doc) { UNWIND range(0, size(doc.sentences) - 1) AS i WITH i, doc.sentences[i] AS s "
+        f"CREATE (x:Sentence {_props_map('s.props', SENTENCE_KEYS, 'id: s.id')})-[:IN]->(d) "
+        "WITH i, x ORDER BY i RETURN collect(x) AS sents } "
+        "CALL (doc, ents, sents) { UNWIND doc.mentions AS m WITH ents[m.e] AS e, sents[m.s] AS s, m "
+        "CREATE (e)-[:MENTIONED_IN {start: m.start, end: m.end, text: m.text}]->(s) } "
+        + rels +
+        "CALL (doc, ents, sents) { UNWIND doc.statements AS st WITH sents[st.s] AS s, st "
+        f"CREATE (x:Statement {_props_map('st.p', STATEMENT_KEYS, 'id: st.id')})"
+        "-[:EVIDENCED_BY {start: st.start, end: st.end}]->(s) "
+        "WITH x, st " + links + "} "
+        "RETURN doc.id AS id, size(ents) AS entities, size(sents) AS sentences"
+    )
+
+
+Q_DOCUMENT_TREES = _tree_query()
+
+
+def to_tree_row(rows: Neo4jRows) -> dict[str, Any] | None:
+    """One document's rows as a single nested row for :data:`Q_DOCUMENT_TREES`.
+
+    Entities and sentences are listed once and referred to by position. None
+    when the document does not fit the tree's fixed property keys or refers
+    to a sentence of another document; it then takes the flat path, which
+    writes the same graph.
+    """
+    if len(rows.documents) != 1:
+        return None
+    ents: dict[str, int] = {}
+    sents = {s["id"]: i for i, s in enumerate(rows.sentences)}
+    if any(not s["props"].keys() <= _SENTENCE_KEYS for s in rows.sentences):
+        return None
+    try:
+        mentions = [{"e": ents.setdefault(m["entity"], len(ents)), "s": sents[m["sentence"]], "start": m["start"],
+                     "end": m["end"], "text": m["text"]} for m in rows.mentions]
+        tree: dict[str, Any] = {"id": rows.documents[0]["id"], "sentences": rows.sentences, "mentions": mentions}
+        for typ, rs in rows.relations.items():
+            if any(not r["props"].keys() <= _RELATION_KEYS for r in rs):
+                return None
+            tree["rel_" + _checked_type(typ)] = [
+                {"a": ents.setdefault(r["subject"], len(ents)), "b": ents.setdefault(r["object"], len(ents)),
+                 "p": r["props"]} for r in rs]
+        statements = {st["id"]: {"s": sents[st["sentence"]], "start": st["start"], "end": st["end"], "id": st["id"],
+                                 "p": st["props"]} for st in rows.statements}
+        if any(not st["props"].keys() <= _STATEMENT_KEYS for st in rows.statements):
+            return None
+        for typ, rs in rows.links.items():
+            if any(not ln["props"].keys() <= _LINK_KEYS for ln in rs):
+                return None
+            _checked_type(typ)
+            for ln in rs:
+                statements[ln["statement"]].setdefault(typ, []).append(
+                    {"e": ents.setdefault(ln["entity"], len(ents)), "p": ln["props"]})
+    except KeyError:  # a sentence of another document, or a link to a statement the record lacks
+        return None
+    tree["statements"] = list(statements.values())
+    tree["entities"] = list(ents)
+    return tree
 
 
 def _checked_type(typ: str) -> str:
@@ -498,18 +606,34 @@ class Neo4jSink:
                 entities.entities.setdefault(label, []).extend(rs)
 
         def work(tx):  # may run again after a transient error: it only reads `pending`
-            result = tx.run(Q_DOCUMENTS, rows=documents)
+            result = tx.run(KEEP_PLAN + Q_DOCUMENTS, rows=documents)
             fresh = {rec["id"] for rec in result if rec["fresh"]}
             done = [result.consume().counters]
             groups = {True: Neo4jRows(), False: Neo4jRows()}
+            trees = []
             for doc_id, rows in pending.items():
-                groups[doc_id in fresh].extend(rows)
-            steps = [*entities.entity_queries(), *groups[True].document_queries(fresh=True),
-                     *groups[False].document_queries(fresh=False)]
+                tree = to_tree_row(rows) if doc_id in fresh else None
+                if tree is None:
+                    groups[doc_id in fresh].extend(rows)
+                else:
+                    trees.append(tree)
+            for _name, cypher, rows in entities.entity_queries():
+                rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
+                done.append(tx.run(KEEP_PLAN + cypher, rows=rows).consume().counters)
+            if trees:
+                result = tx.run(KEEP_PLAN + Q_DOCUMENT_TREES, docs=trees)
+                got = {rec["id"]: (rec["entities"], rec["sentences"]) for rec in result}
+                for t in trees:
+                    if got.get(t["id"]) != (len(t["entities"]), len(t["sentences"])):
+                        raise SinkError(f"document {t['id']!r}: the tree query found {got.get(t['id'])} "
+                                        f"(entities, sentences), expected {len(t['entities'])}, "
+                                        f"{len(t['sentences'])}; this is a bug in kg.sinks.neo4j_sink")
+                done.append(result.consume().counters)
+            steps = [*groups[True].document_queries(fresh=True), *groups[False].document_queries(fresh=False)]
             for _name, cypher, rows in steps:
                 if rows:
                     rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
-                    done.append(tx.run(cypher, rows=rows).consume().counters)
+                    done.append(tx.run(KEEP_PLAN + cypher, rows=rows).consume().counters)
             return done, len(fresh)
 
         t0 = time.perf_counter()

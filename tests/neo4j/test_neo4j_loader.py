@@ -65,8 +65,16 @@ def test_loading_twice_gives_identical_counts(neo4j_server, neo4j_db, seed_recor
     assert "(0 nodes and 0 relationships created" in res.output
 
 
-def test_new_and_known_documents_give_the_same_graph(neo4j_server, neo4j_db, seed_record, tmp_path):
-    """A document new to the database takes the CREATE path; one already there, MERGE. Same graph."""
+@pytest.mark.parametrize("odd", [False, True], ids=["tree", "flat"])
+def test_new_and_known_documents_give_the_same_graph(neo4j_server, neo4j_db, seed_record, tmp_path, odd):
+    """A document new to the database takes the CREATE path; one already there, MERGE. Same graph.
+
+    New documents go through the one-query tree path; one with an unusual
+    qualifier name through the flat CREATE queries.
+    """
+    if odd:
+        rel = dataclasses.replace(seed_record.relations[0], qualifiers={"weird key!": "x", "location": "Brussels"})
+        seed_record = dataclasses.replace(seed_record, relations=(rel, *seed_record.relations[1:]))
     src = write_jsonl(tmp_path / "facts.jsonl", [seed_record])
     assert load_cli(neo4j_server, src).exit_code == 0  # new: CREATE
     created = graph_dump(neo4j_db)

@@ -11,7 +11,8 @@ import pytest
 
 from kg.errors import SinkError
 from kg.model import Entity
-from kg.sinks.neo4j_sink import LABELS, NODE_LABELS, REL_TYPES, constraint_statements, to_neo4j_rows
+from kg.sinks.neo4j_sink import (LABELS, NODE_LABELS, Q_DOCUMENT_TREES, REL_TYPES, constraint_statements,
+                                 to_neo4j_rows, to_tree_row)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "neo4j"))
 from seed_facts import seed_extraction  # noqa: E402
@@ -103,3 +104,32 @@ def test_data_never_reaches_the_query_text(record):
         assert "DETACH" not in cypher and "Robert" not in cypher
         assert re.search(r"\$rows", cypher)
     assert any(r["name"] == evil for r in rows.entities["Person"])
+
+
+def test_tree_row_refers_to_each_entity_and_sentence_by_position(record):
+    rows = to_neo4j_rows(record)
+    tree = to_tree_row(rows)
+    ents, sents = tree["entities"], [s["id"] for s in tree["sentences"]]
+    assert len(set(ents)) == len(ents) and sents == [s["id"] for s in rows.sentences]
+    for typ, flat in rows.relations.items():
+        nested = tree["rel_" + typ]
+        assert [(ents[t["a"]], ents[t["b"]], t["p"]) for t in nested] == \
+            [(f["subject"], f["object"], f["props"]) for f in flat]
+    assert [(ents[m["e"]], sents[m["s"]], m["start"], m["end"]) for m in tree["mentions"]] == \
+        [(m["entity"], m["sentence"], m["start"], m["end"]) for m in rows.mentions]
+    assert [(st["id"], sents[st["s"]]) for st in tree["statements"]] == \
+        [(st["id"], st["sentence"]) for st in rows.statements]
+    for typ, flat in rows.links.items():
+        nested = [(st["id"], ents[ln["e"]]) for st in tree["statements"] for ln in st.get(typ, [])]
+        assert sorted(nested) == sorted((f["statement"], f["entity"]) for f in flat)
+    assert "$docs" in Q_DOCUMENT_TREES and "Robert" not in Q_DOCUMENT_TREES
+
+
+def test_tree_row_leaves_unusual_records_to_the_flat_rows(record):
+    rel = record.relations[0]
+    odd = dataclasses.replace(rel, qualifiers={"weird key!": "x"})  # not one of the tree's fixed keys
+    assert to_tree_row(to_neo4j_rows(dataclasses.replace(record, relations=(odd,)))) is None
+    st = record.statements[0]
+    foreign = dataclasses.replace(st, evidence=dataclasses.replace(st.evidence, doc="another-doc"))
+    assert to_tree_row(to_neo4j_rows(dataclasses.replace(record, statements=(foreign,)))) is None
+    assert to_tree_row(to_neo4j_rows(record)) is not None
