@@ -44,3 +44,8 @@ def per_entities(doc: Doc, name: str, compute: Callable[[Doc], T]) -> T:
     if hit is None or hit[0] != key:
         hit = values[name] = (key, compute(doc))
     return hit[1]  # type: ignore[return-value]
+
+
+def forget(doc: Doc) -> None:
+    """Drop every value cached for ``doc`` (the next :func:`per_entities` computes afresh)."""
+    _CACHE.pop(doc, None)

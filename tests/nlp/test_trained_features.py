@@ -44,10 +44,11 @@ def test_pair_templates_read_the_entities_once_with_the_same_features(nlp):
     and a change of the Doc's entities is seen."""
     from spacy.tokens import Span
 
+    from kg.nlp import doc_cache
     from kg.nlp.trained import features as F
 
     def reference(doc, e1, t1, e2, t2):
-        F._DOC_ENTS.pop(doc, None)  # nothing cached: doc.ents read afresh
+        doc_cache.forget(doc)  # nothing cached: doc.ents read afresh
         return F.extra_pair_features(doc, e1, t1, e2, t2)
 
     doc = nlp("Antony Blinken met Mark Rutte of NATO in Brussels on Wednesday, the State Department said.")

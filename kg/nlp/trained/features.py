@@ -10,11 +10,11 @@ inference call the same functions, so the two can never drift apart.
 
 from __future__ import annotations
 
-import weakref
-
 from spacy import symbols
-from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
+from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
 from spacy.tokens import Doc, Span, Token
+
+from kg.nlp.doc_cache import per_entities
 
 #: Quotation marks (straight, curly, and the PTB-style backquotes CoNLL04 and older news use).
 QUOTES = frozenset({'"', "“", "”", "``", "''", "«", "»", "„"})
@@ -284,26 +284,20 @@ def pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
 # ----------------------------------------------------------------- entity pairs, model 0.2 templates
 
 
-#: Per Doc: (fingerprint of its entity annotation, {(start, end): label}, [(start, end)]) — see :func:`_ents_of`.
-_DOC_ENTS: "weakref.WeakKeyDictionary[Doc, tuple[bytes, dict[tuple[int, int], str], list[tuple[int, int]]]]" = \
-    weakref.WeakKeyDictionary()
-
-
 def _ents_of(doc: Doc) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
     """``doc.ents`` as token ranges with labels, computed once per Doc and entity annotation.
 
     The ``Doc.ents`` getter walks every token and builds spans; the pair
     templates need it for every pair of a document (thousands of calls on a
     long article), so it is read once and kept while the entity tags are the
-    same (checked by a fingerprint of the ENT_IOB/ENT_TYPE columns).
+    same (:func:`kg.nlp.doc_cache.per_entities`).
     """
-    key = doc.to_array([ENT_IOB, ENT_TYPE]).tobytes()
-    hit = _DOC_ENTS.get(doc)
-    if hit is None or hit[0] != key:
-        ents = list(doc.ents)
-        hit = (key, {(e.start, e.end): e.label_ for e in ents}, [(e.start, e.end) for e in ents])
-        _DOC_ENTS[doc] = hit
-    return hit[1], hit[2]
+    return per_entities(doc, "pair-entities", _ent_ranges)
+
+
+def _ent_ranges(doc: Doc) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
+    ents = list(doc.ents)
+    return {(e.start, e.end): e.label_ for e in ents}, [(e.start, e.end) for e in ents]
 
 
 def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
