@@ -30,6 +30,7 @@ import importlib
 import itertools
 import logging
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -511,6 +512,7 @@ def build(
     wikidata: str | os.PathLike[str] | None = None,
     processes: int = 1,
     scheduler: str | None = None,
+    release_model: bool = False,
 ) -> BuildSummary:
     """Build ``out_dir`` from ``inputs``: extraction records plus graph files.
 
@@ -540,6 +542,10 @@ def build(
             processes at once (:func:`write_outputs`).
         scheduler: a Dask scheduler address (``tcp://host:8786``): run the NLP
             on that cluster instead (:mod:`kg.distributed`).
+        release_model: drop the models this process loaded before the output
+            pass (:func:`kg.nlp.pipeline.release_models`), so the writers reuse
+            their memory. ``kg build`` does; a process that builds again and
+            again keeps them loaded (the default).
 
     Returns:
         the counts for the documents extracted in this run, the errors and the
@@ -595,6 +601,10 @@ def build(
         manifest.reconcile(jsonl_path)
     finally:
         manifest.close()
+    if release_model and "kg.nlp.pipeline" in sys.modules:  # a model was loaded here, not only in workers
+        from kg.nlp.pipeline import release_models
+
+        release_models()
     written = write_outputs(out, names, aliases=aliases, wikidata=wikidata, processes=processes)
     return tally.summary(started, written)
 

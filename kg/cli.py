@@ -145,6 +145,7 @@ def build_cmd(
                 wikidata=wikidata,
                 processes=processes,
                 scheduler=scheduler,
+                release_model=True,  # this process only builds once: the writers get the model's memory
             )
         if neo4j_uri is not None:
             from kg.sinks.neo4j_retract import sync_neo4j
