@@ -120,6 +120,18 @@ def test_ids_and_records_are_stable_across_runs_and_locations(nlp, corpus, tmp_p
     assert first == (tmp_path / "two" / EXTRACTIONS).read_bytes()
 
 
+def test_release_model_frees_the_models_before_the_output_pass_and_writes_the_same_graph(nlp, corpus, tmp_path):
+    from kg.nlp import trained
+    from kg.nlp.pipeline import load_model
+
+    build([corpus], tmp_path / "kept", outputs=("rdf",))
+    build([corpus], tmp_path / "released", outputs=("rdf",), release_model=True)
+    assert load_model.cache_info().currsize == 0 and trained.models.cache_info().currsize == 0
+    for name in (EXTRACTIONS, "graph.nt"):
+        assert (tmp_path / "kept" / name).read_bytes() == (tmp_path / "released" / name).read_bytes()
+    load_model()  # the next build loads the model afresh
+
+
 def test_rerun_extracts_nothing_and_changes_nothing(nlp, corpus, tmp_path):
     out = tmp_path / "out"
     build([corpus], out, outputs=())
