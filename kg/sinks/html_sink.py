@@ -32,13 +32,14 @@ DOM with ``textContent`` only, so names such as ``</script>`` stay inert.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 from html import escape as html_escape
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kg.errors import InputError, SinkError
 from kg.model import Extraction
@@ -223,10 +224,9 @@ class GraphBuilder:
             neighbours[src].add(dst)
             neighbours[dst].add(src)
         nodes = []
-        for nid, node in self._nodes.items():
-            n = dict(node)
-            n["degree"] = len(neighbours[nid] - {nid})
-            nodes.append(n)
+        for nid, node in self._nodes.items():  # in place: a copy of every node doubled the page's peak memory
+            node["degree"] = len(neighbours[nid] - {nid})
+            nodes.append(node)
         # Rank: degree, then how often the name occurs, then name (deterministic).
         nodes.sort(key=lambda n: (-n["degree"], -n["mentions"], n["type"] == "Statement", n["label"], n["id"]))
         for rank, n in enumerate(nodes):
@@ -283,11 +283,37 @@ def json_for_html(value: Any) -> str:
     >>> json_for_html({"name": "</script><b>"})
     '{"name": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
     """
-    s = json.dumps(value, ensure_ascii=False)
+    return _escape_json(json.dumps(value, ensure_ascii=False))
+
+
+def _escape_json(s: str) -> str:
     return (
         s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     )
+
+
+def _write_json_for_html(write: Callable[[str], Any], value: Any) -> None:
+    """:func:`json_for_html` of ``value``, written piece by piece: one list element at a time for a dict's lists.
+
+    The page's data for a large corpus is tens of MB of JSON; built as one
+    string it was copied once per escape. The pieces are exactly the bytes
+    :func:`json_for_html` gives (the same separators), so the page is the same.
+    """
+    if not isinstance(value, dict):
+        write(json_for_html(value))
+        return
+    write("{")
+    for k, (key, item) in enumerate(value.items()):
+        write((", " if k else "") + json_for_html(key) + ": ")
+        if isinstance(item, list):
+            write("[")
+            for i, element in enumerate(item):
+                write((", " if i else "") + json_for_html(element))
+            write("]")
+        else:
+            write(json_for_html(item))
+    write("}")
 
 
 def _static(name: str) -> str:
@@ -315,6 +341,14 @@ def render_html(data: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NODES, tit
             the page says how many are hidden and can show more.
         title: the page title (escaped).
     """
+    out = io.StringIO()
+    render_html_to(out.write, data, max_nodes=max_nodes, title=title)
+    return out.getvalue()
+
+
+def render_html_to(write: Callable[[str], Any], data: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NODES,
+                   title: str = "kg graph") -> None:
+    """:func:`render_html`, written piece by piece (``write``): the page's data is never one string."""
     if max_nodes < 1:
         raise SinkError(f"max_nodes must be at least 1, got {max_nodes}; pass e.g. --max-nodes 300")
     config = {"maxNodes": max_nodes}
@@ -323,21 +357,34 @@ def render_html(data: dict[str, Any], *, max_nodes: int = DEFAULT_MAX_NODES, tit
         "css": _inline_safe(_static("graph.css"), "graph.css", "</style"),
         "vendor_js": _inline_safe(_static("vendor/vis-network.min.js"), "vis-network.min.js", "</script"),
         "app_js": _inline_safe(_static("graph.js"), "graph.js", "</script"),
-        "data": json_for_html(data),
         "config": json_for_html(config),
     }
     template = _static("graph.html")
     # One pass: text substituted in is never scanned for placeholders again.
-    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        write(template[pos:m.start()])
+        if m.group(1) == "data":
+            _write_json_for_html(write, data)
+        else:
+            write(parts[m.group(1)])
+        pos = m.end()
+    write(template[pos:])
 
 
-def write_html(path: str | os.PathLike, html: str) -> None:
-    """Write atomically (temp file, then rename): readers never see half a page."""
+def write_html(path: str | os.PathLike, html: str | Callable[[Callable[[str], Any]], None]) -> None:
+    """Write atomically (temp file, then rename): readers never see half a page.
+
+    ``html`` is the page, or a function that writes it through the ``write`` it is given.
+    """
     from kg.sinks.jsonl_sink import atomic_output
 
     try:
         with atomic_output(path) as f:
-            f.write(html)
+            if isinstance(html, str):
+                f.write(html)
+            else:
+                html(f.write)
     except OSError as e:
         raise SinkError(f"cannot write {path}: {e.strerror or e}; check the directory exists and is writable") from e
 
@@ -369,7 +416,7 @@ class HTMLWriter:
             return
         self._closed = True
         data = self._builder.data()
-        write_html(self.path, render_html(data, max_nodes=self.max_nodes, title=self.title))
+        write_html(self.path, lambda write: render_html_to(write, data, max_nodes=self.max_nodes, title=self.title))
         self.summary = {"nodes": len(data["nodes"]), "edges": len(data["edges"]), "docs": len(data["docs"])}
 
     def __enter__(self) -> "HTMLWriter":
