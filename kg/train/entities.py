@@ -32,7 +32,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     split = data.get("split", "train")
     sentences = conll04.load(data_root, split, limit=limit if limit is not None else data.get("sentences"))
     nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
-    docs = base_parses(nlp, sentences, split)
+    docs = base_parses(nlp, sentences, split, tensors=dense_features(config))
     trainer, extra = prepare(config, sentences, docs, progress)
     t_feats = time.perf_counter() - t0
     meta = {
@@ -46,17 +46,25 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     return finish(trainer, out_dir, NAME, meta, t0, t_feats)
 
 
-def base_parses(nlp, sentences: list[conll04.Sentence], split: str) -> list:
+def dense_features(config: dict) -> bool:
+    """Does the entities ``config`` name a feature set that reads the token vectors (``doc.tensor``)?"""
+    from kg.nlp.trained.entities import DENSE_SETS
+
+    return config.get("features", {}).get("set", "v1") in DENSE_SETS
+
+
+def base_parses(nlp, sentences: list[conll04.Sentence], split: str, *, tensors: bool = False) -> list:
     """The sentences parsed by the kg pipeline *without* the trained tagger (its input at run time).
 
-    With the token vectors (``doc.tensor``) too, when the pipeline has a tok2vec (dense features read them).
+    With ``tensors``, the token vectors (``doc.tensor``) too, which dense features read (a cached parse lacks
+    them, and recomputing them costs a tok2vec pass, so only then).
     """
     from kg.nlp.trained import ENTITIES_PIPE
 
     disabled = [ENTITIES_PIPE] if ENTITIES_PIPE in nlp.pipe_names else []
     with nlp.select_pipes(disable=disabled):
         docs = parse(nlp, [s.text for s in sentences], f"conll04-{split}-base")
-    if "tok2vec" in nlp.pipe_names:
+    if tensors:
         add_tensors(nlp, docs)
     return docs
 

@@ -102,7 +102,7 @@ def crossfold_docs(nlp, sentences: list[conll04.Sentence], split: str, folds: in
     from kg.train import entities as ent_train
 
     ent_config = read_config(CONFIG_DIR / "entities.toml")
-    docs = ent_train.base_parses(nlp, sentences, split)
+    docs = ent_train.base_parses(nlp, sentences, split, tensors=ent_train.dense_features(ent_config))
     fixes = nlp.get_pipe("kg_entity_fixes") if "kg_entity_fixes" in nlp.pipe_names else None
     out = list(docs)
     with tempfile.TemporaryDirectory() as tmp:
