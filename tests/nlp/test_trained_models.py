@@ -201,6 +201,32 @@ def _reference_entity_features(doc):
     return out
 
 
+def _reference_context_features(doc):
+    """Entities model 0.2's added templates (``context_features``) read from ``Token``s."""
+    from kg.nlp.trained.entities import _short_shape
+
+    toks = list(doc)
+    n = len(toks)
+    out = []
+    for i, tok in enumerate(toks):
+        w = tok.lower_
+        h = tok.head
+        f = ["pre2=" + w[:2], "pre3=" + w[:3], "suf2=" + w[-2:], "suf4=" + w[-4:], "ssh=" + _short_shape(tok.shape_),
+             f"up={tok.is_upper}", f"len={min(len(w), 8)}", "hp=" + h.pos_, "dhp=" + tok.dep_ + "|" + h.tag_,
+             "pos=" + tok.pos_, "lab=" + (tok.ent_type_ or "-") + "|" + (tok.ent_iob_ or "-")]
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                f += [f"{o}ssh=" + _short_shape(toks[j].shape_), f"{o}ti={toks[j].is_title}"]
+                f.append(f"{o}bg=" + (toks[j].lower_ + "|" + w if o < 0 else w + "|" + toks[j].lower_))
+        for o in (-3, 3):
+            j = i + o
+            if 0 <= j < n:
+                f.append(f"{o}w=" + toks[j].lower_)
+        out.append(f)
+    return out
+
+
 def _reference_path(a, b):
     up_a = [a] + list(a.ancestors)
     up_b = [b] + list(b.ancestors)
@@ -293,6 +319,7 @@ def _assert_same_features(doc):
     assert quoted == _reference_quote_parity(doc)
     assert features.token_features(doc, quoted) == _reference_statement_features(doc, quoted)
     assert trained_entities.token_features(doc) == _reference_entity_features(doc)
+    assert trained_entities.context_features(doc) == _reference_context_features(doc)
     _assert_same_pair_features(doc)
 
 
