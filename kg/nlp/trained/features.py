@@ -10,6 +10,8 @@ inference call the same functions, so the two can never drift apart.
 
 from __future__ import annotations
 
+import bisect
+
 from spacy import symbols
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
 from spacy.tokens import Doc, Span
@@ -243,7 +245,7 @@ class PairColumns:
     columns (:func:`pair_columns` takes care of that).
     """
 
-    __slots__ = ("n", "lower", "lemma", "dep", "head", "verbal", "text", "in_ent", "labels", "ent_ranges")
+    __slots__ = ("n", "lower", "lemma", "dep", "head", "verbal", "text", "in_ent", "labels", "ent_starts", "ent_ends")
 
     def __init__(self, doc: Doc):
         arr = doc.to_array(_PAIR_COLUMNS)
@@ -256,7 +258,14 @@ class PairColumns:
         self.verbal = [p in _VERBAL for p in cols[4]]
         self.text = strings_of(doc, cols[5])
         self.in_ent = [bool(e) for e in cols[6]]
-        self.labels, self.ent_ranges = _ent_ranges(doc)
+        self.labels, ranges = _ent_ranges(doc)
+        # Entities never overlap, so both their starts and their ends ascend (see ``entities_within``).
+        self.ent_starts = [s for s, _ in ranges]
+        self.ent_ends = [e for _, e in ranges]
+
+    def entities_within(self, start: int, end: int) -> int:
+        """How many of the Doc's entities lie inside the tokens ``[start, end)`` (two bisections)."""
+        return max(0, bisect.bisect_right(self.ent_ends, end) - bisect.bisect_left(self.ent_starts, start))
 
     def path(self, a: int, b: int) -> tuple[list[int], list[int]]:
         """The dependency path from token ``a`` up to the lowest common ancestor and down to ``b``.
@@ -370,8 +379,7 @@ def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: Pa
         f.append(f"blast_t={lower[between[-1]]}|{types}|{order}")
         f.append(f"bfirst_t={lower[between[0]]}|{types}|{order}")
     f.append(f"ncomma={min(sum(1 for t in between if c.text[t] == ','), 3)}")
-    ents_between = sum(1 for s, e in c.ent_ranges if lo.end <= s and e <= hi.start)
-    f.append(f"nent={min(ents_between, 3)}")
+    f.append(f"nent={min(c.entities_within(lo.end, hi.start), 3)}")
     for k in (1, 2):
         j = lo.start - k
         f.append(f"b{k}={lower[j] if j >= 0 else '<s>'}")
