@@ -7,7 +7,7 @@ the decision settings and the training time). They load once per process
 pipeline (:func:`kg.nlp.load_model` calls it); :mod:`kg.nlp.extract` calls :func:`statement_candidates` and
 :func:`relation_candidates`, which combine model and rule output; facts
 from the models name them in ``evidence.extractor``
-(``kg.statements-model/0.1``, ``kg.relations-model/0.2``).
+(``kg.statements-model/0.2``, ``kg.relations-model/0.2``).
 
 Set ``KG_TRAINED=0`` in the environment to run the rules alone (this is how
 the "rules only" rows of ``docs/quality.md`` are measured).

@@ -31,7 +31,7 @@ from kg.nlp.quantities import QUANTITY_LABELS, find_quantities
 from kg.nlp.trained.features import quote_parity, strings_of, token_features
 
 #: Name and version written into ``evidence.extractor`` of the model's statements.
-EXTRACTOR = "kg.statements-model/0.1"
+EXTRACTOR = "kg.statements-model/0.2"
 
 #: How many sentences a content segment may be from its cue (multi-sentence quotes).
 CROSS_SENTENCES = 2
