@@ -166,6 +166,10 @@ def test_competitor_and_type_conjoined_pair_features(nlp):
     v2 = F.pair_features_v2(doc, ents["John Smith"], "Person", ents["Dallas"], "Location")
     v6 = F.pair_features_v6(doc, ents["John Smith"], "Person", ents["Dallas"], "Location")
     assert v6 == v2 + ["Person|Location|" + f for f in v2]
+    v8 = F.pair_features_v8(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+    assert v8 == (F.pair_features_v2(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+                  + F.competitor_pair_features(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+                  + ["geo=in"])
 
 
 def test_containment_features_read_the_world_gazetteer_with_news_spellings(nlp):

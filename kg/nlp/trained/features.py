@@ -577,3 +577,9 @@ def containment_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list
 def pair_features_v7(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
     """:func:`pair_features_v2` plus :func:`containment_features`."""
     return pair_features_v2(doc, e1, t1, e2, t2) + containment_features(doc, e1, t1, e2, t2)
+
+
+def pair_features_v8(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+    """:func:`pair_features_v2` plus :func:`competitor_pair_features` and :func:`containment_features`."""
+    return (pair_features_v2(doc, e1, t1, e2, t2) + competitor_pair_features(doc, e1, t1, e2, t2)
+            + containment_features(doc, e1, t1, e2, t2))

@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
 from kg.nlp.trained.features import (pair_features, pair_features_v2, pair_features_v3, pair_features_v4,
-                                     pair_features_v6, pair_features_v7)
+                                     pair_features_v6, pair_features_v7, pair_features_v8)
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
 EXTRACTOR = "kg.relations-model/0.2"
@@ -45,7 +45,7 @@ CONLL_PREDICATES = {"Work_For": "worksFor", "Live_In": "livesIn", "Located_In": 
 
 #: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
 FEATURES = {"v1": pair_features, "v2": pair_features_v2, "v3": pair_features_v3, "v4": pair_features_v4,
-            "v6": pair_features_v6, "v7": pair_features_v7}
+            "v6": pair_features_v6, "v7": pair_features_v7, "v8": pair_features_v8}
 
 #: Feature sets that read the pipeline's token vectors (``doc.tensor``); their meta records ``"dense_scale"``.
 DENSE_SETS = frozenset({"v3"})
