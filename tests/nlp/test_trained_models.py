@@ -201,6 +201,112 @@ def _reference_entity_features(doc):
     return out
 
 
+def _reference_context_features(doc):
+    """Entities model 0.2's added templates (``context_features``) read from ``Token``s."""
+    from kg.nlp.trained.entities import _short_shape
+
+    toks = list(doc)
+    n = len(toks)
+    out = []
+    for i, tok in enumerate(toks):
+        w = tok.lower_
+        h = tok.head
+        f = ["pre2=" + w[:2], "pre3=" + w[:3], "suf2=" + w[-2:], "suf4=" + w[-4:], "ssh=" + _short_shape(tok.shape_),
+             f"up={tok.is_upper}", f"len={min(len(w), 8)}", "hp=" + h.pos_, "dhp=" + tok.dep_ + "|" + h.tag_,
+             "pos=" + tok.pos_, "lab=" + (tok.ent_type_ or "-") + "|" + (tok.ent_iob_ or "-")]
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                f += [f"{o}ssh=" + _short_shape(toks[j].shape_), f"{o}ti={toks[j].is_title}"]
+                f.append(f"{o}bg=" + (toks[j].lower_ + "|" + w if o < 0 else w + "|" + toks[j].lower_))
+        for o in (-3, 3):
+            j = i + o
+            if 0 <= j < n:
+                f.append(f"{o}w=" + toks[j].lower_)
+        out.append(f)
+    return out
+
+
+def _reference_path(a, b):
+    up_a = [a] + list(a.ancestors)
+    up_b = [b] + list(b.ancestors)
+    ids_b = {t.i: k for k, t in enumerate(up_b)}
+    for k, t in enumerate(up_a):
+        if t.i in ids_b:
+            return up_a[: k + 1], up_b[: ids_b[t.i]]
+    return up_a, up_b
+
+
+def _reference_pair_features(doc, e1, t1, e2, t2):
+    """Relations model 0.2's templates (``pair_features`` + ``extra_pair_features``) read from ``Token``s."""
+    f = ["bias", f"types={t1}|{t2}", f"order={'12' if e1.start < e2.start else '21'}"]
+    lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
+    between = doc[lo.end:hi.start]
+    dist = len(between)
+    f.append(f"dist={min(dist, 10) if dist < 10 else (15 if dist < 20 else 25)}")
+    f.append(f"h1={e1.root.lemma_.lower()}")
+    f.append(f"h2={e2.root.lemma_.lower()}")
+    for t in between[:12]:
+        f.append(f"bw={t.lemma_.lower()}")
+    if dist == 0:
+        f.append("adjacent")
+    else:
+        f.append(f"bfirst={between[0].lower_}")
+        f.append(f"blast={between[-1].lower_}")
+        if dist <= 4:
+            f.append("bseq=" + "_".join(t.lower_ for t in between))
+    f.append(f"before={doc[lo.start - 1].lower_ if lo.start > 0 else '<s>'}")
+    f.append(f"after={doc[hi.end].lower_ if hi.end < len(doc) else '</s>'}")
+    if any(t.ent_type_ for t in between):
+        f.append("ent_between")
+    up, down = _reference_path(e1.root, e2.root)
+    f.append(f"plen={min(len(up) + len(down), 8)}")
+    path = [f"{t.dep_}^" for t in up[:-1]] + [up[-1].lemma_.lower()] + [f"{t.dep_}v" for t in reversed(down)]
+    if len(path) <= 7:
+        f.append("path=" + " ".join(path))
+    f.append("pathd=" + " ".join(p for p in path if p.endswith(("^", "v"))))
+    f.append(f"lca={up[-1].lemma_.lower()}")
+    f.append(f"lca_types={up[-1].lemma_.lower()}|{t1}|{t2}")
+    for t in up[1:-1] + down[1:]:
+        f.append(f"pw={t.lemma_.lower()}")
+    f.append(f"d1={e1.root.dep_}")
+    f.append(f"d2={e2.root.dep_}")
+    f.append(f"d12={e1.root.dep_}|{e2.root.dep_}")
+    # extra_pair_features
+    order = "12" if e1.start < e2.start else "21"
+    types = f"{t1}|{t2}"
+    ents = list(doc.ents)
+    labels = {(e.start, e.end): e.label_ for e in ents}
+    f += [f"lab={labels.get((e1.start, e1.end), '-')}|{labels.get((e2.start, e2.end), '-')}",
+          f"len={min(len(e1), 4)}|{min(len(e2), 4)}"]
+    f += [f"w1={t.lower_}" for t in e1]
+    f += [f"w2={t.lower_}" for t in e2]
+    for t in between[:12]:
+        f.append(f"bwo={order}|{t.lemma_.lower()}")
+        if t.pos_ in ("VERB", "AUX"):
+            f.append(f"bv={t.lemma_.lower()}")
+    if len(between):
+        f.append(f"blast_t={between[-1].lower_}|{types}|{order}")
+        f.append(f"bfirst_t={between[0].lower_}|{types}|{order}")
+    f.append(f"ncomma={min(sum(1 for t in between if t.text == ','), 3)}")
+    f.append(f"nent={min(sum(1 for e in ents if lo.end <= e.start and e.end <= hi.start), 3)}")
+    for k in (1, 2):
+        j = lo.start - k
+        f.append(f"b{k}={doc[j].lower_ if j >= 0 else '<s>'}")
+        j = hi.end + k - 1
+        f.append(f"a{k}={doc[j].lower_ if j < len(doc) else '</s>'}")
+    deps = [f"{t.dep_}^" for t in up[:-1]] + [f"{t.dep_}v" for t in reversed(down)]
+    f.append("pathd_t=" + " ".join(deps) + "|" + types)
+    for t in up[1:] + down[1:]:
+        if t.pos_ in ("VERB", "AUX"):
+            f.append(f"pv={t.lemma_.lower()}|{types}")
+    if len(down) == 0:
+        f.append("e2_governs_e1")
+    elif len(up) == 1:
+        f.append("e1_governs_e2")
+    return f
+
+
 FEATURE_TEXT = ("“We will not back down,” the minister said on Tuesday.\n\nAccording to two officials, "
                 "the $5 million deal, which covers 83% of the promised munitions, is off. "
                 "Smith, who heads ACME Corp. in Boston, told reporters that he expected ``no delay''.")
@@ -213,6 +319,24 @@ def _assert_same_features(doc):
     assert quoted == _reference_quote_parity(doc)
     assert features.token_features(doc, quoted) == _reference_statement_features(doc, quoted)
     assert trained_entities.token_features(doc) == _reference_entity_features(doc)
+    assert trained_entities.context_features(doc) == _reference_context_features(doc)
+    _assert_same_pair_features(doc)
+
+
+def _assert_same_pair_features(doc):
+    """Every ordered pair of the Doc's entities (any types, overlapping or not), with and without the
+    columns passed in, and a span that is not an entity (training reads gold spans)."""
+    from kg.nlp.trained import features
+
+    spans = list(doc.ents) + ([doc[1:3]] if len(doc) > 3 else [])
+    cols = features.pair_columns(doc) if len(doc) else None
+    for a in spans:
+        for b in spans:
+            if a is b:
+                continue
+            want = _reference_pair_features(doc, a, "Person", b, "Organization")
+            assert features.pair_features_v2(doc, a, "Person", b, "Organization", cols) == want
+            assert features.pair_features_v2(doc, a, "Person", b, "Organization") == want
 
 
 def test_fast_features_equal_reference_features(nlp, seed_document):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from spacy.attrs import DEP, HEAD, IS_TITLE, LOWER, SHAPE, TAG
+from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IS_TITLE, IS_UPPER, LOWER, POS, SHAPE, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -217,32 +217,51 @@ def context_features(doc: Doc) -> list[list[str]]:
     Affixes, collapsed shapes, capitalisation of the neighbours, the lemma
     and POS of the syntactic head and the dependency label with its head's
     tag, lowercased-word bigrams, and the spaCy entity label of the token
-    (with the position inside its span).
+    (with the position inside its span). Read from ``Doc.to_array`` columns,
+    with the strings of one word or shape built once per process, as
+    :func:`token_features` (the tests compare both with a per-``Token``
+    implementation).
     """
-    toks = list(doc)
-    n = len(toks)
-    lower = [t.lower_ for t in toks]
-    sshape = [_short_shape(t.shape_) for t in toks]
-    title = [t.is_title for t in toks]
-    upper = [t.is_upper for t in toks]
+    n = len(doc)
+    if n == 0:
+        return []
+    arr = doc.to_array(_CONTEXT_COLUMNS)
+    cols = arr.T.tolist()
+    lower = strings_of(doc, cols[0])
+    words = cached(_AFFIXES, lower, lambda w: ("pre2=" + w[:2], "pre3=" + w[:3], "suf2=" + w[-2:], "suf4=" + w[-4:],
+                                               f"len={min(len(w), 8)}"))
+    sshape = cached(_SHORT_SHAPES, strings_of(doc, cols[1]), _short_shape)
+    title = [bool(x) for x in cols[2]]
+    upper = [bool(x) for x in cols[3]]
+    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    pos = strings_of(doc, cols[5])
+    deps = strings_of(doc, cols[6])
+    tags = strings_of(doc, cols[7])
+    labs = [f"lab={t or '-'}|{_IOB[b] or '-'}" for t, b in zip(strings_of(doc, cols[8]), cols[9])]
     out = []
-    for i, tok in enumerate(toks):
+    for i in range(n):
         w = lower[i]
-        h = tok.head
-        f = ["pre2=" + w[:2], "pre3=" + w[:3], "suf2=" + w[-2:], "suf4=" + w[-4:], "ssh=" + sshape[i],
-             f"up={upper[i]}", f"len={min(len(w), 8)}", "hp=" + h.pos_, "dhp=" + tok.dep_ + "|" + h.tag_,
-             "pos=" + tok.pos_, "lab=" + (tok.ent_type_ or "-") + "|" + (tok.ent_iob_ or "-")]
-        for o in (-1, 1):
-            j = i + o
-            if 0 <= j < n:
-                f += [f"{o}ssh=" + sshape[j], f"{o}ti={title[j]}"]
-                f.append(f"{o}bg=" + (lower[j] + "|" + w if o < 0 else w + "|" + lower[j]))
-        for o in (-3, 3):
-            j = i + o
-            if 0 <= j < n:
-                f.append(f"{o}w=" + lower[j])
+        h = heads[i]
+        f = [*words[i][:4], "ssh=" + sshape[i], f"up={upper[i]}", words[i][4], "hp=" + pos[h],
+             "dhp=" + deps[i] + "|" + tags[h], "pos=" + pos[i], labs[i]]
+        if i > 0:
+            f += ["-1ssh=" + sshape[i - 1], f"-1ti={title[i - 1]}", "-1bg=" + lower[i - 1] + "|" + w]
+        if i + 1 < n:
+            f += ["1ssh=" + sshape[i + 1], f"1ti={title[i + 1]}", "1bg=" + w + "|" + lower[i + 1]]
+        if i >= 3:
+            f.append("-3w=" + lower[i - 3])
+        if i + 3 < n:
+            f.append("3w=" + lower[i + 3])
         out.append(f)
     return out
+
+
+_CONTEXT_COLUMNS = [LOWER, SHAPE, IS_TITLE, IS_UPPER, HEAD, POS, DEP, TAG, ENT_TYPE, ENT_IOB]
+#: ``Token.ent_iob_`` by the ENT_IOB code.
+_IOB = ("", "I", "O", "B")
+#: Per word form: its affix and length features; per shape: the collapsed shape.
+_AFFIXES: dict[str, tuple[str, ...]] = {}
+_SHORT_SHAPES: dict[str, str] = {}
 
 
 def token_features_v2(doc: Doc) -> list[list[str]]:

@@ -10,12 +10,13 @@ inference call the same functions, so the two can never drift apart.
 
 from __future__ import annotations
 
+import bisect
 import functools
 from pathlib import Path
 
 from spacy import symbols
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from kg.errors import ModelError
 from kg.nlp.doc_cache import per_entities
@@ -236,113 +237,163 @@ _TAG_FEATURES: dict[str, tuple[str, ...]] = {}
 # ----------------------------------------------------------------- entity pairs
 
 
-def _path(a: Token, b: Token) -> tuple[list[Token], list[Token]]:
-    """The dependency path from ``a`` up to the lowest common ancestor and down to ``b``."""
-    up_a = [a] + list(a.ancestors)
-    up_b = [b] + list(b.ancestors)
-    ids_b = {t.i: k for k, t in enumerate(up_b)}
-    for k, t in enumerate(up_a):
-        if t.i in ids_b:
-            return up_a[: k + 1], up_b[: ids_b[t.i]]
-    return up_a, up_b
+class PairColumns:
+    """The token columns the pair templates read, taken from a Doc once (not per pair, not per ``Token``).
+
+    A long article has thousands of candidate pairs, and each pair's templates
+    read the words, lemmas, dependency labels and heads of a few dozen tokens.
+    Reading them through ``Token`` objects built the same strings again for
+    every pair; these lists are built with one ``Doc.to_array`` call. The
+    entity columns are part of it, so a Doc whose entities change needs new
+    columns (:func:`pair_columns` takes care of that).
+    """
+
+    __slots__ = ("n", "lower", "lemma", "dep", "head", "verbal", "text", "in_ent", "labels", "ent_starts", "ent_ends")
+
+    def __init__(self, doc: Doc):
+        arr = doc.to_array(_PAIR_COLUMNS)
+        cols = arr.T.tolist()
+        self.n = len(doc)
+        self.lower = strings_of(doc, cols[0])
+        self.lemma = cached(_LOWER_LEMMAS, strings_of(doc, cols[1]), str.lower)
+        self.dep = strings_of(doc, cols[2])
+        self.head = [i + off for i, off in enumerate(arr[:, 3].astype("int64").tolist())]  # HEAD is relative
+        self.verbal = [p in _VERBAL for p in cols[4]]
+        self.text = strings_of(doc, cols[5])
+        self.in_ent = [bool(e) for e in cols[6]]
+        self.labels, ranges = _ent_ranges(doc)
+        # Entities never overlap, so both their starts and their ends ascend (see ``entities_within``).
+        self.ent_starts = [s for s, _ in ranges]
+        self.ent_ends = [e for _, e in ranges]
+
+    def entities_within(self, start: int, end: int) -> int:
+        """How many of the Doc's entities lie inside the tokens ``[start, end)`` (two bisections)."""
+        return max(0, bisect.bisect_right(self.ent_ends, end) - bisect.bisect_left(self.ent_starts, start))
+
+    def path(self, a: int, b: int) -> tuple[list[int], list[int]]:
+        """The dependency path from token ``a`` up to the lowest common ancestor and down to ``b``.
+
+        As ``Token.ancestors``: a walk up the heads, at most ``n`` steps (a
+        malformed cyclic parse cannot loop).
+        """
+        up_a, up_b = self._up(a), self._up(b)
+        ids_b = {t: k for k, t in enumerate(up_b)}
+        for k, t in enumerate(up_a):
+            if t in ids_b:
+                return up_a[: k + 1], up_b[: ids_b[t]]
+        return up_a, up_b
+
+    def _up(self, i: int) -> list[int]:
+        out, head = [i], self.head
+        while head[i] != i and len(out) <= self.n:
+            i = head[i]
+            out.append(i)
+        return out
 
 
-def pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
-    """Features of the ordered pair (``e1`` of type ``t1``, ``e2`` of type ``t2``)."""
+_PAIR_COLUMNS = [LOWER, LEMMA, DEP, HEAD, POS, ORTH, ENT_TYPE]
+_LOWER_LEMMAS: dict[str, str] = {}
+
+
+def pair_columns(doc: Doc) -> PairColumns:
+    """:class:`PairColumns` of ``doc``, kept while its entity tags stay the same."""
+    return per_entities(doc, "pair-columns", PairColumns)
+
+
+def pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """Features of the ordered pair (``e1`` of type ``t1``, ``e2`` of type ``t2``).
+
+    ``cols`` are ``doc``'s :func:`pair_columns`; a caller that classifies many
+    pairs of one Doc passes them so they are looked up once.
+    """
+    c = cols or pair_columns(doc)
+    lower, lemma, dep = c.lower, c.lemma, c.dep
     f = ["bias", f"types={t1}|{t2}", f"order={'12' if e1.start < e2.start else '21'}"]
     lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
-    between = doc[lo.end:hi.start]
+    between = range(lo.end, max(lo.end, hi.start))
     dist = len(between)
     f.append(f"dist={min(dist, 10) if dist < 10 else (15 if dist < 20 else 25)}")
-    f.append(f"h1={e1.root.lemma_.lower()}")
-    f.append(f"h2={e2.root.lemma_.lower()}")
+    r1, r2 = e1.root.i, e2.root.i
+    f.append(f"h1={lemma[r1]}")
+    f.append(f"h2={lemma[r2]}")
     for t in between[:12]:
-        f.append(f"bw={t.lemma_.lower()}")
+        f.append(f"bw={lemma[t]}")
     if dist == 0:
         f.append("adjacent")
     else:
-        f.append(f"bfirst={between[0].lower_}")
-        f.append(f"blast={between[-1].lower_}")
+        f.append(f"bfirst={lower[between[0]]}")
+        f.append(f"blast={lower[between[-1]]}")
         if dist <= 4:
-            f.append("bseq=" + "_".join(t.lower_ for t in between))
-    f.append(f"before={doc[lo.start - 1].lower_ if lo.start > 0 else '<s>'}")
-    f.append(f"after={doc[hi.end].lower_ if hi.end < len(doc) else '</s>'}")
-    if any(t.ent_type_ for t in between):
+            f.append("bseq=" + "_".join(lower[t] for t in between))
+    f.append(f"before={lower[lo.start - 1] if lo.start > 0 else '<s>'}")
+    f.append(f"after={lower[hi.end] if hi.end < c.n else '</s>'}")
+    if any(c.in_ent[t] for t in between):
         f.append("ent_between")
-    up, down = _path(e1.root, e2.root)
+    up, down = c.path(r1, r2)
     f.append(f"plen={min(len(up) + len(down), 8)}")
-    path = [f"{t.dep_}^" for t in up[:-1]] + [up[-1].lemma_.lower()] + [f"{t.dep_}v" for t in reversed(down)]
+    path = [f"{dep[t]}^" for t in up[:-1]] + [lemma[up[-1]]] + [f"{dep[t]}v" for t in reversed(down)]
     if len(path) <= 7:
         f.append("path=" + " ".join(path))
     f.append("pathd=" + " ".join(p for p in path if p.endswith(("^", "v"))))
-    f.append(f"lca={up[-1].lemma_.lower()}")
-    f.append(f"lca_types={up[-1].lemma_.lower()}|{t1}|{t2}")
+    f.append(f"lca={lemma[up[-1]]}")
+    f.append(f"lca_types={lemma[up[-1]]}|{t1}|{t2}")
     for t in up[1:-1] + down[1:]:
-        f.append(f"pw={t.lemma_.lower()}")
-    f.append(f"d1={e1.root.dep_}")
-    f.append(f"d2={e2.root.dep_}")
-    f.append(f"d12={e1.root.dep_}|{e2.root.dep_}")
+        f.append(f"pw={lemma[t]}")
+    f.append(f"d1={dep[r1]}")
+    f.append(f"d2={dep[r2]}")
+    f.append(f"d12={dep[r1]}|{dep[r2]}")
     return f
 
 
 # ----------------------------------------------------------------- entity pairs, model 0.2 templates
 
 
-def _ents_of(doc: Doc) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
-    """``doc.ents`` as token ranges with labels, computed once per Doc and entity annotation.
-
-    The ``Doc.ents`` getter walks every token and builds spans; the pair
-    templates need it for every pair of a document (thousands of calls on a
-    long article), so it is read once and kept while the entity tags are the
-    same (:func:`kg.nlp.doc_cache.per_entities`).
-    """
-    return per_entities(doc, "pair-entities", _ent_ranges)
-
-
 def _ent_ranges(doc: Doc) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
+    """``doc.ents`` as token ranges with their labels."""
     ents = list(doc.ents)
     return {(e.start, e.end): e.label_ for e in ents}, [(e.start, e.end) for e in ents]
 
 
-def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """Templates added to :func:`pair_features` in relations model 0.2.
 
     spaCy's labels of the two spans (GPE/LOC/FAC/NORP…), their words,
     the words between tagged with the pair's order and types, the verbs
     between, the entities and commas between, a two-word window outside the
     pair, the dependency path tagged with the types, and whether one span
-    governs the other.
+    governs the other. ``cols`` as in :func:`pair_features`.
     """
+    c = cols or pair_columns(doc)
+    lower, lemma, verbal = c.lower, c.lemma, c.verbal
     order = "12" if e1.start < e2.start else "21"
     types = f"{t1}|{t2}"
-    labels, ent_ranges = _ents_of(doc)  # gold spans (training) carry no label of their own
+    labels = c.labels  # gold spans (training) carry no label of their own
     lab1, lab2 = labels.get((e1.start, e1.end), "-"), labels.get((e2.start, e2.end), "-")
     f = [f"lab={lab1}|{lab2}", f"len={min(len(e1), 4)}|{min(len(e2), 4)}"]
-    f += [f"w1={t.lower_}" for t in e1]
-    f += [f"w2={t.lower_}" for t in e2]
+    f += [f"w1={lower[t]}" for t in range(e1.start, e1.end)]
+    f += [f"w2={lower[t]}" for t in range(e2.start, e2.end)]
     lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
-    between = doc[lo.end:hi.start]
+    between = range(lo.end, max(lo.end, hi.start))
     for t in between[:12]:
-        f.append(f"bwo={order}|{t.lemma_.lower()}")
-        if t.pos_ in ("VERB", "AUX"):
-            f.append(f"bv={t.lemma_.lower()}")
+        f.append(f"bwo={order}|{lemma[t]}")
+        if verbal[t]:
+            f.append(f"bv={lemma[t]}")
     if len(between):
-        f.append(f"blast_t={between[-1].lower_}|{types}|{order}")
-        f.append(f"bfirst_t={between[0].lower_}|{types}|{order}")
-    f.append(f"ncomma={min(sum(1 for t in between if t.text == ','), 3)}")
-    ents_between = sum(1 for s, e in ent_ranges if lo.end <= s and e <= hi.start)
-    f.append(f"nent={min(ents_between, 3)}")
+        f.append(f"blast_t={lower[between[-1]]}|{types}|{order}")
+        f.append(f"bfirst_t={lower[between[0]]}|{types}|{order}")
+    f.append(f"ncomma={min(sum(1 for t in between if c.text[t] == ','), 3)}")
+    f.append(f"nent={min(c.entities_within(lo.end, hi.start), 3)}")
     for k in (1, 2):
         j = lo.start - k
-        f.append(f"b{k}={doc[j].lower_ if j >= 0 else '<s>'}")
+        f.append(f"b{k}={lower[j] if j >= 0 else '<s>'}")
         j = hi.end + k - 1
-        f.append(f"a{k}={doc[j].lower_ if j < len(doc) else '</s>'}")
-    up, down = _path(e1.root, e2.root)
-    deps = [f"{t.dep_}^" for t in up[:-1]] + [f"{t.dep_}v" for t in reversed(down)]
+        f.append(f"a{k}={lower[j] if j < c.n else '</s>'}")
+    up, down = c.path(e1.root.i, e2.root.i)
+    deps = [f"{c.dep[t]}^" for t in up[:-1]] + [f"{c.dep[t]}v" for t in reversed(down)]
     f.append("pathd_t=" + " ".join(deps) + "|" + types)
     for t in up[1:] + down[1:]:
-        if t.pos_ in ("VERB", "AUX"):
-            f.append(f"pv={t.lemma_.lower()}|{types}")
+        if verbal[t]:
+            f.append(f"pv={lemma[t]}|{types}")
     if len(down) == 0:
         f.append("e2_governs_e1")
     elif len(up) == 1:
@@ -350,9 +401,10 @@ def extra_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[
     return f
 
 
-def pair_features_v2(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def pair_features_v2(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features` plus :func:`extra_pair_features` (relations model 0.2)."""
-    return pair_features(doc, e1, t1, e2, t2) + extra_pair_features(doc, e1, t1, e2, t2)
+    c = cols or pair_columns(doc)
+    return pair_features(doc, e1, t1, e2, t2, c) + extra_pair_features(doc, e1, t1, e2, t2, c)
 
 
 # -------------------------------------------------- entity pairs, dense features (set "v3"; tried, not shipped)
@@ -410,8 +462,8 @@ def dense_pair_features(doc: Doc, e1: Span, e2: Span, scale: float = 1.0,
         elif name == "h2":
             rows.append((name, t[e2.root.i]))
         elif name == "lca":
-            up, _down = _path(e1.root, e2.root)
-            rows.append((name, t[up[-1].i]))
+            up, _down = pair_columns(doc).path(e1.root.i, e2.root.i)
+            rows.append((name, t[up[-1]]))
         elif name == "ax":
             rows.append((name, v1 * v2 * 0.5))
         elif name == "ab" and hi.start > lo.end:
@@ -425,11 +477,11 @@ def dense_pair_features(doc: Doc, e1: Span, e2: Span, scale: float = 1.0,
     return out
 
 
-def pair_features_v3(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, scale: float = 1.0,
-                     templates: tuple[str, ...] = DENSE_TEMPLATES) -> dict[str, float]:
+def pair_features_v3(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None,
+                     scale: float = 1.0, templates: tuple[str, ...] = DENSE_TEMPLATES) -> dict[str, float]:
     """:func:`pair_features_v2` (as weight-1 attributes, repeats summed) plus :func:`dense_pair_features`."""
     out: dict[str, float] = {}
-    for f in pair_features_v2(doc, e1, t1, e2, t2):
+    for f in pair_features_v2(doc, e1, t1, e2, t2, cols):
         out[f] = out.get(f, 0.0) + 1.0
     out.update(dense_pair_features(doc, e1, e2, scale, templates))
     return out
@@ -442,7 +494,8 @@ _LABEL_GRAPH_TYPES = {"PERSON": "Person", "ORG": "Organization", "GPE": "Locatio
                       "FAC": "Location"}
 
 
-def competitor_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def competitor_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
+                             cols: PairColumns | None = None) -> list[str]:
     """Where the pair sits among the sentence's other entities (relations set ``v4``).
 
     A relation's argument is most often the *nearest* candidate of its type
@@ -453,7 +506,9 @@ def competitor_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> 
     State" ("Bay City , Mich.") is marked as such: a person's home is named
     by the city, the state qualifies it.
     """
-    labels, ranges = _ents_of(doc)
+    c = cols or pair_columns(doc)
+    labels = c.labels
+    ranges = list(zip(c.ent_starts, c.ent_ends))
     sent = e1.sent
     lo_s, hi_s = sent.start, sent.end
     typed = [(s, e, _LABEL_GRAPH_TYPES.get(labels[(s, e)])) for s, e in ranges if lo_s <= s and e <= hi_s]
@@ -483,12 +538,13 @@ def competitor_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> 
     return f
 
 
-def pair_features_v4(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def pair_features_v4(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features_v2` plus :func:`competitor_pair_features`."""
-    return pair_features_v2(doc, e1, t1, e2, t2) + competitor_pair_features(doc, e1, t1, e2, t2)
+    c = cols or pair_columns(doc)
+    return pair_features_v2(doc, e1, t1, e2, t2, c) + competitor_pair_features(doc, e1, t1, e2, t2, c)
 
 
-def pair_features_v6(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def pair_features_v6(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features_v2`, each feature also conjoined with the pair's types (relations set ``v6``).
 
     The classifier's ``NONE`` class is shared by every type pair, so a word
@@ -499,7 +555,7 @@ def pair_features_v6(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str
     type pair can have weights of its own where the data support them, and
     shares the general ones where they do not (feature augmentation).
     """
-    base = pair_features_v2(doc, e1, t1, e2, t2)
+    base = pair_features_v2(doc, e1, t1, e2, t2, cols)
     tag = f"{t1}|{t2}|"
     return base + [tag + x for x in base]
 
@@ -550,7 +606,8 @@ def place_containers() -> dict[str, frozenset[str]]:
     return out
 
 
-def containment_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def containment_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
+                         cols: PairColumns | None = None) -> list[str]:
     """Does the world say one place of the pair lies in the other (relations set ``v7``)?
 
     "Denver … Colorado", "Casablanca … Morocco": whether a city is in a
@@ -574,12 +631,13 @@ def containment_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list
     return []
 
 
-def pair_features_v7(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def pair_features_v7(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features_v2` plus :func:`containment_features`."""
-    return pair_features_v2(doc, e1, t1, e2, t2) + containment_features(doc, e1, t1, e2, t2)
+    return pair_features_v2(doc, e1, t1, e2, t2, cols) + containment_features(doc, e1, t1, e2, t2)
 
 
-def pair_features_v8(doc: Doc, e1: Span, t1: str, e2: Span, t2: str) -> list[str]:
+def pair_features_v8(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features_v2` plus :func:`competitor_pair_features` and :func:`containment_features`."""
-    return (pair_features_v2(doc, e1, t1, e2, t2) + competitor_pair_features(doc, e1, t1, e2, t2)
+    c = cols or pair_columns(doc)
+    return (pair_features_v2(doc, e1, t1, e2, t2, c) + competitor_pair_features(doc, e1, t1, e2, t2, c)
             + containment_features(doc, e1, t1, e2, t2))

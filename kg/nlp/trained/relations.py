@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
-from kg.nlp.trained.features import (pair_features, pair_features_v2, pair_features_v3, pair_features_v4,
-                                     pair_features_v6, pair_features_v7, pair_features_v8)
+from kg.nlp.trained.features import (pair_columns, pair_features, pair_features_v2, pair_features_v3,
+                                     pair_features_v4, pair_features_v6, pair_features_v7, pair_features_v8)
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
 EXTRACTOR = "kg.relations-model/0.2"
@@ -120,9 +120,11 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
     ents = [(s, t) for s in spans if (t := entity_type(s))]
     labels = tagger.labels()
     out = {}
+    cols = None
     for e1, t1, e2, t2 in candidate_pairs(doc, ents):
         key = ((e1.start, e1.end), (e2.start, e2.end))
-        [label] = tagger.tag([features(doc, e1, t1, e2, t2)])
+        cols = cols or pair_columns(doc)  # the entities do not change while the pairs are scored
+        [label] = tagger.tag([features(doc, e1, t1, e2, t2, cols)])
         if key in need or (label == NONE and threshold < 0.5 and tagger.marginal(NONE, 0) <= 1 - threshold):
             out[key] = {lab: tagger.marginal(lab, 0) for lab in labels}
         elif label != NONE:
