@@ -156,16 +156,19 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         add_tensors(nlp, docs)
         add_tensors(nlp, pred_docs)  # the cross-fold parses (already done when they are ``docs``)
     counts: dict[str, int] = {}
+    per_sentence = []
     for sent, doc, pdoc in zip(sentences, docs, pred_docs):
         rows = instances(sent, doc, features)
         if use_predicted:
             rows += predicted_instances(sent, pdoc, features)
+        per_sentence.append(rows)
         for feats, label in rows:
             trainer.append([feats], [label])
             counts[label] = counts.get(label, 0) + 1
         if progress is not None:
             progress(1)
     t_feats = time.perf_counter() - t0
+    members = train_bags(config, per_sentence, out_dir)
     meta = {
         "name": NAME,
         "extractor": EXTRACTOR,
@@ -177,5 +180,46 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
         "config": config,
         "threshold": config.get("decide", {}).get("threshold", 0.5),
         "veto": config.get("decide", {}).get("veto", 0.0),
+        **({"thresholds": dict(config["decide"]["thresholds"])} if "thresholds" in config.get("decide", {}) else {}),
+        **({"members": members} if members else {}),
     }
     return finish(trainer, out_dir, NAME, meta, t0, t_feats)
+
+
+def bootstrap_samples(n: int, bags: int, seed: int) -> list[list[int]]:
+    """``bags`` samples of ``n`` sentence indices drawn with replacement, from a seeded generator.
+
+    >>> bootstrap_samples(5, 2, 0) == bootstrap_samples(5, 2, 0)
+    True
+    >>> [len(s) for s in bootstrap_samples(5, 2, 0)]
+    [5, 5]
+    """
+    import random
+
+    rng = random.Random(seed)
+    return [[rng.randrange(n) for _ in range(n)] for _ in range(bags)]
+
+
+def train_bags(config: dict, per_sentence: list[list[tuple]], out_dir: Path, name: str = NAME) -> list[str]:
+    """Bagging (``[ensemble] bags = N``, N > 0): N more models, each on a bootstrap sample of the sentences.
+
+    They are written beside the main model (``relations.bag1.crfsuite`` …)
+    and their file names returned for the meta's ``members``; at run time the
+    main model and the members' class probabilities are averaged
+    (:class:`kg.nlp.trained.AveragedTagger`). Sentences, not pairs, are
+    sampled, since the pairs of one sentence share their context.
+    """
+    ens = config.get("ensemble", {})
+    bags = int(ens.get("bags", 0))
+    if bags <= 0:
+        return []
+    out = []
+    seed = int(ens.get("seed", config.get("seed", 0)))
+    for k, sample in enumerate(bootstrap_samples(len(per_sentence), bags, seed), 1):
+        trainer = new_trainer(config.get("maxent", {}))
+        for i in sample:
+            for feats, label in per_sentence[i]:
+                trainer.append([feats], [label])
+        path = train_model(trainer, out_dir, f"{name}.bag{k}")
+        out.append(path.name)
+    return out

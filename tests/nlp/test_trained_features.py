@@ -121,3 +121,68 @@ def test_dense_token_features_read_the_token_and_its_window(nlp):
     assert np.allclose([win[1][f"v-1:{k}"] for k in range(96)], doc.tensor[0], atol=1e-6)
     feats = features_of({"features": "v4", "dense_scale": 1.0, "dense_window": 0})(doc)
     assert feats[1]["v:0"] == float(doc.tensor[1][0]) and feats[1]["bias"] == 1.0
+
+
+def test_place_features_mark_known_places_by_kind_on_capitalised_tokens_only(nlp):
+    """Entities set "v5": the GeoNames gazetteer (kg/data/places.tsv) marks the longest place name starting at a
+    capitalised token, upper-case datelines included, with its kind; a lower-case word is never a place."""
+    from kg.nlp.trained.entities import place_features, world_places
+
+    assert world_places()["texas"] == "state" and world_places()["france"] == "country"
+    doc = nlp("MEMPHIS , Tenn. -- Officials from Salt Lake City met in Texas , not in the reading room .")
+    f = place_features(doc)
+    words = [t.text for t in doc]
+    assert "geo=B-bigcity" in f[words.index("MEMPHIS")]
+    s = words.index("Salt")
+    assert "geo=B-bigcity" in f[s] and "geo=I-bigcity" in f[s + 1] and "geo=I-bigcity" in f[s + 2]
+    assert "geo=B-state" in f[words.index("Texas")] and "-1geo=B-state" in f[words.index("Texas") + 1]
+    assert not any(x.startswith("geo=") for x in f[words.index("reading")])  # Reading, Berkshire is a city
+
+
+def test_per_predicate_thresholds_override_the_global_one():
+    scores = {((0, 1), (3, 4)): {NONE: 0.45, "worksFor": 0.55},
+              ((0, 1), (5, 6)): {NONE: 0.70, "livesIn": 0.30}}
+    types = {(0, 1): "Person", (3, 4): "Organization", (5, 6): "Location"}
+    got = proposals(scores, types, 0.3, {"worksFor": 0.6})
+    assert [(m.object, m.predicate) for m in got] == [((5, 6), "livesIn")]
+    assert len(proposals(scores, types, 0.3)) == 2
+
+
+def test_competitor_and_type_conjoined_pair_features(nlp):
+    """Relations sets v4 (where the pair sits among the sentence's other entities) and v6 (v2, each feature also
+    conjoined with the type pair)."""
+    from kg.nlp.trained import features as F
+
+    doc = nlp("John Smith of Dallas met Mary Jones of Austin , Texas on Monday .")
+    ents = {e.text: e for e in doc.ents}
+    assert {"John Smith", "Dallas", "Mary Jones", "Austin", "Texas"} <= set(ents)
+    near = F.competitor_pair_features(doc, ents["John Smith"], "Person", ents["Dallas"], "Location")
+    far = F.competitor_pair_features(doc, ents["John Smith"], "Person", ents["Austin"], "Location")
+    assert "near2=True|Person|Location" in near and "near2=False|Person|Location" in far
+    assert "nt1b=1|Person|Location" in far  # Mary Jones stands between
+    city = F.competitor_pair_features(doc, ents["Mary Jones"], "Person", ents["Austin"], "Location")
+    state = F.competitor_pair_features(doc, ents["Mary Jones"], "Person", ents["Texas"], "Location")
+    assert "city2|Person|Location" in city and "state2|Person|Location" in state
+    v2 = F.pair_features_v2(doc, ents["John Smith"], "Person", ents["Dallas"], "Location")
+    v6 = F.pair_features_v6(doc, ents["John Smith"], "Person", ents["Dallas"], "Location")
+    assert v6 == v2 + ["Person|Location|" + f for f in v2]
+    v8 = F.pair_features_v8(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+    assert v8 == (F.pair_features_v2(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+                  + F.competitor_pair_features(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+                  + ["geo=in"])
+
+
+def test_containment_features_read_the_world_gazetteer_with_news_spellings(nlp):
+    """Relations set v7: for a pair of places, whether GeoNames puts one inside the other, AP state
+    abbreviations and "U.S." included; other type pairs get nothing."""
+    from kg.nlp.trained.features import containment_features as geo
+
+    doc = nlp("Snow fell in Denver , Colorado , in Rochester , N.Y. , in Texas in the U.S. and in Paris .")
+    e = {x.text: x for x in doc.ents}
+    assert {"Denver", "Colorado", "Rochester", "N.Y.", "Texas", "U.S.", "Paris"} <= set(e)
+    assert geo(doc, e["Denver"], "Location", e["Colorado"], "Location") == ["geo=in"]
+    assert geo(doc, e["Colorado"], "Location", e["Denver"], "Location") == ["geo=contains"]
+    assert geo(doc, e["Rochester"], "Location", e["N.Y."], "Location") == ["geo=in"]
+    assert geo(doc, e["Texas"], "Location", e["U.S."], "Location") == ["geo=in"]
+    assert geo(doc, e["Paris"], "Location", e["Colorado"], "Location") == ["geo=apart"]
+    assert geo(doc, e["Denver"], "Person", e["Colorado"], "Location") == []

@@ -106,3 +106,56 @@ def test_train_relations_with_dense_features_records_them_and_predicts(tmp_path,
     spans = [e for e in doc.ents]
     scores = relations.score_pairs(loaded.tagger, doc, spans, features=relations.features_of(meta), threshold=0.0)
     assert scores and all(abs(sum(p.values()) - 1.0) < 1e-6 for p in scores.values())
+
+
+def test_train_relations_bagging_writes_members_that_load_as_one_averaged_model(tmp_path, data_dir, monkeypatch,
+                                                                                  nlp):
+    """[ensemble] bags = 2: two more models on bootstrap samples of the sentences, listed in the meta's members;
+    loaded, the three answer as one tagger whose probabilities are the mean of theirs."""
+    import pycrfsuite
+
+    from kg.nlp import trained
+    from kg.nlp.trained import relations
+
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    cfg = tmp_path / "relations.toml"
+    cfg.write_text(TINY["relations"] + '[features]\nset = "v2"\n[ensemble]\nbags = 2\n', encoding="utf-8")
+    out = tmp_path / "models"
+    result = CliRunner().invoke(main, ["train", "relations", "--config", str(cfg), "--data", str(data_dir),
+                                       "--out", str(out), "--limit", "25"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "relations.json").read_text(encoding="utf-8"))
+    assert meta["members"] == ["relations.bag1.crfsuite", "relations.bag2.crfsuite"]
+    loaded = trained.load("relations", out)
+    assert isinstance(loaded.tagger, trained.AveragedTagger)
+    doc = nlp("John Smith, the president of Acme Corp., lives in Dallas.")
+    spans = list(doc.ents)
+    scores = relations.score_pairs(loaded.tagger, doc, spans, features=relations.features_of(meta), threshold=0.0)
+    assert scores
+    singles = []
+    for name in ["relations.crfsuite", *meta["members"]]:
+        t = pycrfsuite.Tagger()
+        t.open(str(out / name))
+        singles.append(t)
+    for (subj, obj), probs in scores.items():
+        e1 = next(s for s in spans if (s.start, s.end) == subj)
+        e2 = next(s for s in spans if (s.start, s.end) == obj)
+        from kg.nlp.entities import entity_type
+
+        feats = relations.features_of(meta)(doc, e1, entity_type(e1), e2, entity_type(e2))
+        for label, p in probs.items():
+            mean = 0.0
+            for t in singles:
+                t.set([feats])
+                mean += t.marginal(label, 0) if label in t.labels() else 0.0
+            assert abs(p - mean / len(singles)) < 1e-9
+        assert abs(sum(probs.values()) - 1.0) < 1e-6
+
+
+def test_bootstrap_samples_are_seeded_and_differ_between_bags():
+    from kg.train.relations import bootstrap_samples
+
+    a, b = bootstrap_samples(50, 2, 0)
+    assert (a, b) == tuple(bootstrap_samples(50, 2, 0))
+    assert a != b and len(set(a)) < 50  # drawn with replacement
+    assert bootstrap_samples(50, 2, 1) != [a, b]

