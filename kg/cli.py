@@ -125,9 +125,9 @@ def build_cmd(
     retracted, and a killed build resumes. Bad inputs get one error line
     each; the rest is still built and the exit code is 1.
     """
+    from kg import DEFAULT_MODEL  # not kg.nlp: a build whose NLP runs in workers never imports spaCy here
     from kg.build import build
     from kg.ingest import DEFAULT_MAX_CHARS
-    from kg.nlp import DEFAULT_MODEL
 
     outputs = [n.strip() for f in formats for n in f.split(",") if n.strip()] or None
     try:

@@ -90,3 +90,30 @@ def test_batches_are_lazy():
     it = iter(range(10))
     first = next(batches(it, 3))
     assert first == [0, 1, 2] and next(it) == 3
+
+
+NO_SPACY_CHECK = """
+import sys
+from kg.cli import main
+try:
+    main(["build", sys.argv[1], "--out", sys.argv[2], "--format", "jsonl"])
+except SystemExit as e:
+    if e.code:
+        raise
+print("spacy imported:", "spacy" in sys.modules)
+"""
+
+
+def test_a_build_with_no_nlp_in_this_process_never_imports_spacy(nlp, tmp_path):
+    """The CLI process of a re-run with nothing to extract, like the parent of a worker build, has no use for
+    spaCy; importing it cost 1.6 s of CPU that competed with the workers (and a no-op re-run's time)."""
+    import subprocess
+    import sys
+
+    src, out = corpus(tmp_path), tmp_path / "out"
+    build([src], out, outputs=["jsonl"])
+    done = subprocess.run([sys.executable, "-c", NO_SPACY_CHECK, str(src), str(out)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "no NLP work" in done.stderr, done.stderr
+    assert done.stdout.strip().endswith("spacy imported: False"), done.stdout
