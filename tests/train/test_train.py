@@ -85,20 +85,24 @@ def test_train_bad_config_is_one_clear_error(tmp_path, data_dir):
     assert "not valid TOML" in result.output
 
 
+def _train_tiny_relations(tmp_path, data_dir, monkeypatch, extra_toml: str):
+    """``kg train relations`` on 25 CoNLL04 sentences with the tiny config plus ``extra_toml``: (out dir, meta)."""
+    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
+    cfg = tmp_path / "relations.toml"
+    cfg.write_text(TINY["relations"] + extra_toml, encoding="utf-8")
+    out = tmp_path / "models"
+    result = CliRunner().invoke(main, ["train", "relations", "--config", str(cfg), "--data", str(data_dir),
+                                       "--out", str(out), "--limit", "25"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads((out / "relations.json").read_text(encoding="utf-8"))
+
 def test_train_relations_with_dense_features_records_them_and_predicts(tmp_path, data_dir, monkeypatch, nlp):
     """[features] set = "v3" (sparse templates + the pipeline's token vectors): the meta records the set and the
     scale, and the loaded model classifies pairs with the same features at run time."""
     from kg.nlp import trained
     from kg.nlp.trained import relations
 
-    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
-    cfg = tmp_path / "relations.toml"
-    cfg.write_text(TINY["relations"] + '[features]\nset = "v3"\ndense_scale = 0.3\n', encoding="utf-8")
-    out = tmp_path / "models"
-    result = CliRunner().invoke(main, ["train", "relations", "--config", str(cfg), "--data", str(data_dir),
-                                       "--out", str(out), "--limit", "25"])
-    assert result.exit_code == 0, result.output
-    meta = json.loads((out / "relations.json").read_text(encoding="utf-8"))
+    out, meta = _train_tiny_relations(tmp_path, data_dir, monkeypatch, '[features]\nset = "v3"\ndense_scale = 0.3\n')
     assert (meta["features"], meta["dense_scale"]) == ("v3", 0.3)
     loaded = trained.load("relations", out)
     assert any(a.startswith("a1:") for a, _ in loaded.tagger.info().state_features)
@@ -117,14 +121,7 @@ def test_train_relations_bagging_writes_members_that_load_as_one_averaged_model(
     from kg.nlp import trained
     from kg.nlp.trained import relations
 
-    monkeypatch.setenv("KG_CACHE", str(tmp_path / "cache"))
-    cfg = tmp_path / "relations.toml"
-    cfg.write_text(TINY["relations"] + '[features]\nset = "v2"\n[ensemble]\nbags = 2\n', encoding="utf-8")
-    out = tmp_path / "models"
-    result = CliRunner().invoke(main, ["train", "relations", "--config", str(cfg), "--data", str(data_dir),
-                                       "--out", str(out), "--limit", "25"])
-    assert result.exit_code == 0, result.output
-    meta = json.loads((out / "relations.json").read_text(encoding="utf-8"))
+    out, meta = _train_tiny_relations(tmp_path, data_dir, monkeypatch, '[features]\nset = "v2"\n[ensemble]\nbags = 2\n')
     assert meta["members"] == ["relations.bag1.crfsuite", "relations.bag2.crfsuite"]
     loaded = trained.load("relations", out)
     assert isinstance(loaded.tagger, trained.AveragedTagger)
