@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span
 
 from kg.errors import ModelError
 from kg.nlp.entities import entity_type
-from kg.nlp.trained.features import cached, strings_of
+from kg.nlp.trained.features import absolute_heads, cached, strings_of
 
 #: Name and version of the component (recorded in docs; entities carry no extractor field).
 EXTRACTOR = "kg.entities-model/0.2"
@@ -70,7 +70,7 @@ def token_features(doc: Doc) -> list[list[str]]:
     shape = strings_of(doc, cols[1])
     tags = strings_of(doc, cols[2])
     deps = strings_of(doc, cols[3])
-    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    heads = absolute_heads(arr[:, 4])
     title = cols[5]
     offs = (-2, -1, 1, 2)
     words = cached(_WORDS, lower, lambda w: ("w=" + w, "suf=" + w[-3:], "hl=" + w, *(f"{o}w=" + w for o in offs)))
@@ -233,7 +233,7 @@ def context_features(doc: Doc) -> list[list[str]]:
     sshape = cached(_SHORT_SHAPES, strings_of(doc, cols[1]), _short_shape)
     title = [bool(x) for x in cols[2]]
     upper = [bool(x) for x in cols[3]]
-    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    heads = absolute_heads(arr[:, 4])
     pos = strings_of(doc, cols[5])
     deps = strings_of(doc, cols[6])
     tags = strings_of(doc, cols[7])
@@ -316,11 +316,24 @@ def gazetteer_features(doc: Doc, gazetteer: dict[tuple[str, ...], tuple[str, ...
                 break
         else:
             i += 1
+    return with_neighbours(out)
+
+
+def with_neighbours(own: list[list[str]]) -> list[list[str]]:
+    """Each token's own match features, then its left and right neighbours' (``-1…``, ``1…``).
+
+    >>> with_neighbours([["geo=B-city"], [], ["geo=B-state"]])
+    [['geo=B-city'], ['-1geo=B-city', '1geo=B-state'], ['geo=B-state']]
+    """
+    n = len(own)
+    out = []
     for i in range(n):
+        f = list(own[i])
         for o in (-1, 1):
             j = i + o
             if 0 <= j < n:
-                out[i] += [f"{o}{x}" for x in out[j] if not x.startswith(("-", "1"))]
+                f += [f"{o}{x}" for x in own[j]]
+        out.append(f)
     return out
 
 
@@ -438,15 +451,7 @@ def place_features(doc: Doc) -> list[list[str]]:
                 break
         else:
             i += 1
-    out = []
-    for i in range(n):
-        f = list(own[i])
-        for o in (-1, 1):
-            j = i + o
-            if 0 <= j < n:
-                f += [f"{o}{x}" for x in own[j]]
-        out.append(f)
-    return out
+    return with_neighbours(own)
 
 
 def token_features_v5(doc: Doc) -> list[list[str]]:

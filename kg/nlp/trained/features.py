@@ -58,6 +58,11 @@ def strings_of(doc: Doc, hashes: list[int]) -> list[str]:
     return cached(_STRING_CACHE, hashes, lambda h: doc.vocab.strings[h] if h else "")
 
 
+def absolute_heads(column) -> list[int]:
+    """A ``Doc.to_array`` HEAD column (offsets relative to each token, unsigned) as absolute token indices."""
+    return [i + off for i, off in enumerate(column.astype("int64").tolist())]
+
+
 _STRING_CACHE: dict[int, str] = {}
 _CACHE_MAX = 500_000
 
@@ -145,7 +150,7 @@ def token_features(doc: Doc, quoted: list[bool] | None = None) -> list[list[str]
     lemmas = [x.lower() for x in strings_of(doc, cols[1])]
     tags = strings_of(doc, cols[2])
     deps = strings_of(doc, cols[3])
-    heads = [i + off for i, off in enumerate(arr[:, 4].astype("int64").tolist())]  # HEAD is relative
+    heads = absolute_heads(arr[:, 4])
     verbal = [p in _VERBAL for p in cols[5]]
     ents = [e or "-" for e in strings_of(doc, cols[6])]
     shapes = strings_of(doc, cols[7])
@@ -257,7 +262,7 @@ class PairColumns:
         self.lower = strings_of(doc, cols[0])
         self.lemma = cached(_LOWER_LEMMAS, strings_of(doc, cols[1]), str.lower)
         self.dep = strings_of(doc, cols[2])
-        self.head = [i + off for i, off in enumerate(arr[:, 3].astype("int64").tolist())]  # HEAD is relative
+        self.head = absolute_heads(arr[:, 3])
         self.verbal = [p in _VERBAL for p in cols[4]]
         self.text = strings_of(doc, cols[5])
         self.in_ent = [bool(e) for e in cols[6]]
