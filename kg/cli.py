@@ -413,10 +413,12 @@ load_group = _subgroup("load", "Load built outputs into a graph store.")
 @click.argument("source", type=click.Path(path_type=Path))
 @_neo4j_options
 @click.option("--batch-rows", default=20000, show_default=True, help="Rows per UNWIND transaction.")
+@click.option("--writers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Batches written at once, each in its own transaction (1: strictly in input order).")
 @click.option("--retry-time", default=30.0, show_default=True,
               help="Seconds the driver keeps retrying a batch on transient errors.")
 def load_neo4j_cmd(source: Path, uri: str, user: str, password: str, database: str | None,
-                   batch_rows: int, retry_time: float) -> None:
+                   batch_rows: int, writers: int, retry_time: float) -> None:
     """Load OUT_DIR (its extractions.jsonl) or a facts.jsonl into Neo4j, idempotently."""
     import time as _time
 
@@ -425,7 +427,8 @@ def load_neo4j_cmd(source: Path, uri: str, user: str, password: str, database: s
     t0 = _time.perf_counter()
     try:
         driver = neo4j_sink.connect(uri, user, password, database, retry_time=retry_time)
-        stats = neo4j_sink.load_file(source, driver, database, batch_rows=batch_rows, uri=uri)
+        stats = neo4j_sink.load_file(source, driver, database, batch_rows=batch_rows, uri=uri,
+                                        writers=writers)
     except KGError as e:
         fail(str(e))
     dt = _time.perf_counter() - t0

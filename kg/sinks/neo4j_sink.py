@@ -51,9 +51,11 @@ one's transaction and then finds the document there.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import re
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -135,9 +137,14 @@ Q_SENTENCES = (
     "UNWIND $rows AS row MERGE (d:Document {id: row.doc}) "
     "MERGE (s:Sentence {id: row.id}) SET s += row.props MERGE (s)-[:IN]->(d)"
 )
+#: Writes an entity only when something changes (new node, label, name or alias): an unchanged entity
+#: that another document already brought is then only read, so the transaction takes no lock on it, and a
+#: concurrent writer's commit that links facts to it does not wait (see :class:`Neo4jSink`).
 Q_ENTITIES = (
-    "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) SET e:{label}, e.name = row.name, "
-    "e.aliases = coalesce(e.aliases, []) + [a IN row.aliases WHERE NOT a IN coalesce(e.aliases, [])]"
+    "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
+    "WITH e, row, [a IN row.aliases WHERE NOT a IN coalesce(e.aliases, [])] AS new "
+    "WHERE NOT e:{label} OR e.name IS NULL OR e.name <> row.name OR size(new) > 0 "
+    "SET e:{label}, e.name = row.name, e.aliases = coalesce(e.aliases, []) + new"
 )
 Q_MENTIONED_IN = (
     "UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) MATCH (s:Sentence {id: row.sentence}) "
@@ -540,29 +547,48 @@ def _one_line(e: BaseException) -> str:
 class Neo4jSink:
     """Writer: buffers rows from :meth:`write` and flushes them in ``UNWIND`` batches.
 
-    A full batch is written by a background thread while :meth:`write` goes
-    on converting the next records, so the loader's Python work overlaps the
-    server's. At most one batch is in flight, batches are written in order,
-    and a batch's error is raised by the next :meth:`write`, :meth:`flush` or
-    :meth:`close`.
+    Full batches are written by ``writers`` background threads, each in its
+    own transaction, while :meth:`write` goes on converting the next records:
+    the loader's Python work overlaps the server's, and with two writers the
+    server works on two transactions at once (a single one runs on one of its
+    cores). At most ``writers`` batches are in flight. A batch's error is
+    raised by the next :meth:`write`, :meth:`flush` or :meth:`close`.
+
+    Each batch first merges its entities in a short transaction of its own,
+    one writer at a time (so our writers never deadlock on them, and an
+    unchanged entity is only read, see :data:`Q_ENTITIES`); then its
+    documents, with everything that belongs to them, in one transaction. The
+    document transactions of two writers share no node they write except the
+    entities their facts link to, whose locks Neo4j takes at commit.
+
+    A document that comes again while its earlier copy is still pending or in
+    flight waits for that copy to be committed, so the later copy is written
+    last, as with one writer.
 
     Args:
         driver: a ``neo4j.Driver`` (see :func:`connect`); the sink closes it.
         database: target database (None: the server default).
         batch_rows: rows buffered before a flush; also the rows per transaction.
+        writers: batches written at once (1 writes them strictly in order).
     """
 
-    def __init__(self, driver, database: str | None = None, *, batch_rows: int = 20000, uri: str = "neo4j"):
+    def __init__(self, driver, database: str | None = None, *, batch_rows: int = 20000, uri: str = "neo4j",
+                 writers: int = 2):
+        if writers < 1:
+            raise SinkError(f"writers must be at least 1, got {writers}")
         self.driver = driver
         self.database = database
         self.batch_rows = batch_rows
         self.uri = uri
+        self.writers = writers
         self.stats = LoadStats()
         self.where = ""  # set by the caller (file:line) for error messages
         self._pending: dict[str, Neo4jRows] = {}  # document id → its rows, in input order
         self._pending_rows = 0
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-neo4j-writer")
-        self._in_flight: Future | None = None
+        self._writer = ThreadPoolExecutor(max_workers=writers, thread_name_prefix="kg-neo4j-writer")
+        self._in_flight: collections.deque[tuple[Future, frozenset[str]]] = collections.deque()
+        self._entity_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
         self._ensure_constraints()
 
     # -- protocol -------------------------------------------------------
@@ -570,6 +596,8 @@ class Neo4jSink:
         rows = to_neo4j_rows(extraction)
         if extraction.id in self._pending:
             self._submit()  # the same document twice in a batch: its second copy must find the first one
+        if any(extraction.id in ids for _, ids in self._in_flight):
+            self._wait()  # … and be written after it
         self.stats.documents += 1
         self.stats.relations += sum(map(len, rows.relations.values()))
         self.stats.statements += len(rows.statements)
@@ -584,26 +612,37 @@ class Neo4jSink:
         self._wait()
 
     def _submit(self) -> None:
-        """Hand the pending documents to the writer thread, after the batch before them is committed."""
-        self._wait()
+        """Hand the pending documents to a writer thread, once fewer than ``writers`` batches are in flight."""
+        while len(self._in_flight) >= self.writers:
+            self._wait_oldest()
         if not self._pending:
             return
         pending, self._pending, self._pending_rows = self._pending, {}, 0
-        self._in_flight = self._writer.submit(self._write_batch, pending, self.where)
+        self._in_flight.append((self._writer.submit(self._write_batch, pending, self.where), frozenset(pending)))
+
+    def _wait_oldest(self) -> None:
+        done, _ids = self._in_flight.popleft()
+        done.result()  # its error, raised here, in the caller's thread
 
     def _wait(self) -> None:
-        """Wait for the batch in flight; raise its error here, in the caller's thread."""
-        if self._in_flight is not None:
-            done, self._in_flight = self._in_flight, None
-            done.result()
+        """Wait for every batch in flight; raise the first error here, in the caller's thread."""
+        while self._in_flight:
+            self._wait_oldest()
 
     def _write_batch(self, pending: dict[str, "Neo4jRows"], where: str) -> None:
-        """Write ``pending`` in one transaction (retried as a whole on transient errors)."""
+        """Write ``pending``: its entities, then its documents in one transaction (each retried on transient errors)."""
         documents = sorted((r for rows in pending.values() for r in rows.documents), key=_row_key)
         entities = Neo4jRows()
         for rows in pending.values():
             for label, rs in rows.entities.items():
                 entities.entities.setdefault(label, []).extend(rs)
+
+        def entity_work(tx):
+            done = []
+            for _name, cypher, rows in entities.entity_queries():
+                rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
+                done.append(tx.run(KEEP_PLAN + cypher, rows=rows).consume().counters)
+            return done
 
         def work(tx):  # may run again after a transient error: it only reads `pending`
             result = tx.run(KEEP_PLAN + Q_DOCUMENTS, rows=documents)
@@ -617,9 +656,6 @@ class Neo4jSink:
                     groups[doc_id in fresh].extend(rows)
                 else:
                     trees.append(tree)
-            for _name, cypher, rows in entities.entity_queries():
-                rows.sort(key=_row_key)  # same lock order in concurrent loaders: fewer deadlocks
-                done.append(tx.run(KEEP_PLAN + cypher, rows=rows).consume().counters)
             if trees:
                 result = tx.run(KEEP_PLAN + Q_DOCUMENT_TREES, docs=trees)
                 got = {rec["id"]: (rec["entities"], rec["sentences"]) for rec in result}
@@ -637,12 +673,15 @@ class Neo4jSink:
             return done, len(fresh)
 
         t0 = time.perf_counter()
-        counters, n_fresh = self._call(lambda s: s.execute_write(work), "a batch of documents", where)
+        with self._entity_lock:
+            counters = self._call(lambda s: s.execute_write(entity_work), "the entities of a batch", where)
+        more, n_fresh = self._call(lambda s: s.execute_write(work), "a batch of documents", where)
         log.debug("batch of %d documents (%d new to the database) in %.3fs", len(documents), n_fresh,
                   time.perf_counter() - t0)
-        self.stats.transactions += 1
-        for c in counters:
-            self._count(c)
+        with self._stats_lock:
+            self.stats.transactions += 2
+            for c in counters + more:
+                self._count(c)
 
     def close(self) -> None:
         try:
@@ -654,9 +693,9 @@ class Neo4jSink:
         """Stop without writing what is still pending; wait for the batch in flight, then close the driver."""
         self._pending, self._pending_rows = {}, 0
         try:
-            if self._in_flight is not None:
-                self._in_flight.exception()  # its error, if any, was or will be reported by the caller's path
-            self._in_flight = None
+            for done, _ids in self._in_flight:
+                done.exception()  # its error, if any, was or will be reported by the caller's path
+            self._in_flight.clear()
         finally:
             self._writer.shutdown(wait=True)
             self.driver.close()
@@ -783,10 +822,11 @@ def iter_records(path: Path) -> Iterator[tuple[int, Extraction]]:
 
 
 def load_file(path: Path, driver, database: str | None = None, *, batch_rows: int = 20000,
-              uri: str = "neo4j", progress: Callable[[int], None] | None = None) -> LoadStats:
+              uri: str = "neo4j", progress: Callable[[int], None] | None = None, writers: int = 2) -> LoadStats:
     """Stream an extraction file (or ``out/`` dir) into Neo4j; returns what was written.
 
-    ``progress`` is called with the number of bytes read so far.
+    ``progress`` is called with the line number reached; ``writers``
+    is the number of batches written at once (see :class:`Neo4jSink`).
     """
     from kg.resolve import apply
     from kg.resolve.report import resolution_for
@@ -794,7 +834,7 @@ def load_file(path: Path, driver, database: str | None = None, *, batch_rows: in
     # A build directory: load what its graph files hold, entities resolved across documents.
     resolution = resolution_for(path) if path.is_dir() else None
     path = resolve_input(path)
-    sink = Neo4jSink(driver, database, batch_rows=batch_rows, uri=uri)
+    sink = Neo4jSink(driver, database, batch_rows=batch_rows, uri=uri, writers=writers)
     t0 = time.perf_counter()
     try:
         for lineno, ex in iter_records(path):
