@@ -18,10 +18,11 @@ So every fact reaches its sentence in one hop (statements by ``EVIDENCED_BY``,
 relationships by their ``sentence`` property, an indexed lookup).
 
 Labels and relationship types come only from the fixed maps below, never from
-data; every value travels as a query parameter. Writes are ``UNWIND`` batches,
-one managed transaction per batch of documents, which the driver retries on
-transient errors (deadlocks between concurrent loaders included). A batch is
-atomic: a document is in the database with all its facts or not at all.
+data; every value travels as a query parameter. Writes are ``UNWIND`` batches:
+per batch, one managed transaction for its entities and one for its documents,
+which the driver retries on transient errors (deadlocks between concurrent
+loaders included). A document is in the database with all its facts or not at
+all.
 
 That is what makes the fast path safe. The batch first merges its
 ``:Document`` nodes and learns which ones it created. Nothing of a document
