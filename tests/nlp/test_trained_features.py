@@ -186,3 +186,34 @@ def test_containment_features_read_the_world_gazetteer_with_news_spellings(nlp):
     assert geo(doc, e["Texas"], "Location", e["U.S."], "Location") == ["geo=in"]
     assert geo(doc, e["Paris"], "Location", e["Colorado"], "Location") == ["geo=apart"]
     assert geo(doc, e["Denver"], "Person", e["Colorado"], "Location") == []
+
+
+def test_word_cluster_features_read_the_shipped_table(nlp):
+    """Entities set v6 and relations set v9: words as their clusters (kg/data/word_clusters.tsv, learned from
+    unlabeled news), digits as 0, an unknown word as "-"; the relation set is v2 plus the cluster templates."""
+    from kg.nlp.trained import features as F
+    from kg.nlp.trained.entities import cluster_token_features
+
+    assert F.cluster_key("Reagan's 1994") == "reagan's 0000"
+    table = F.word_clusters()
+    assert len(table["said"]) == 3 and table["texas"][1] == table["virginia"][1]
+    assert F.clusters_of(["Texas", "qqqzzzxx"]) == [table["texas"], ("-", "-", "-")]
+    doc = nlp("John Smith of Dallas met Mary Jones in Austin , Texas on Monday .")
+    f = cluster_token_features(doc)
+    i = [t.text for t in doc].index("Texas")
+    assert f"cl2={table['texas'][1]}" in f[i] and f"1cl2={table['texas'][1]}" in f[i - 1]
+    ents = {e.text: e for e in doc.ents}
+    v9 = F.pair_features_v9(doc, ents["Mary Jones"], "Person", ents["Austin"], "Location")
+    base = F.pair_features_v2(doc, ents["Mary Jones"], "Person", ents["Austin"], "Location")
+    assert v9[:len(base)] == base and f"ch2={table['austin'][1]}" in v9
+    assert f"cbw=12|{table['in'][1]}" in v9
+    v10 = F.pair_features_v10(doc, ents["Mary Jones"], "Person", ents["Austin"], "Location")
+    assert v10 == base + [x for x in v9[len(base):] if x.startswith(("ch1", "ch2", "clca"))]
+    v11 = F.pair_features_v11(doc, ents["Austin"], "Location", ents["Texas"], "Location")
+    assert v11[-1] == "geo=in" and v11[:-1] == F.pair_features_v10(doc, ents["Austin"], "Location", ents["Texas"],
+                                                                   "Location")
+    from kg.nlp.trained.entities import features_of, token_features_v2
+    from kg.nlp.trained.relations import features_of as pair_features_of
+
+    assert pair_features_of({"features": "v10"}) is F.pair_features_v10
+    assert features_of({"features": "v6"})(doc) == [a + b for a, b in zip(token_features_v2(doc), f)]

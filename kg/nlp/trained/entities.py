@@ -476,3 +476,43 @@ def features_of(meta: dict):
         gaz = _gazetteer(tuple((tuple(w), t) for w, t in meta.get("gazetteer", ())))
         return functools.partial(token_features_v3, gazetteer=gaz)
     return FEATURES[name]
+
+
+# ---------------------------------------------------------------- word clusters (set "v6")
+
+
+def cluster_token_features(doc: Doc) -> list[list[str]]:
+    """Per token: its word clusters at three granularities, its ±1 neighbours' middle and ±2 neighbours' coarse one.
+
+    The clusters are learned without labels from news text
+    (:data:`~kg.nlp.trained.features.CLUSTERS_FILE`): a word the 922 training
+    sentences never show next to a name ("spokeswoman") shares a cluster with
+    words they do show ("spokesman", "aide"), so the weights learned for those
+    carry over.
+    """
+    from kg.nlp.trained.features import CLUSTER_LEVELS, clusters_of
+
+    cl = clusters_of(token_texts_lower(doc))
+    n = len(cl)
+    out = []
+    for i in range(n):
+        f = [f"{name}={cid}" for name, cid in zip(CLUSTER_LEVELS, cl[i])]
+        for o in (-2, -1, 1, 2):
+            j = i + o
+            if 0 <= j < n:
+                f.append(f"{o}cl2={cl[j][1]}" if abs(o) == 1 else f"{o}cl1={cl[j][0]}")
+        out.append(f)
+    return out
+
+
+def token_texts_lower(doc: Doc) -> list[str]:
+    """The lower-cased words of ``doc`` (one array column)."""
+    return strings_of(doc, doc.to_array(LOWER).tolist())
+
+
+def token_features_v6(doc: Doc) -> list[list[str]]:
+    """:func:`token_features_v2` plus :func:`cluster_token_features`."""
+    return [a + b for a, b in zip(token_features_v2(doc), cluster_token_features(doc))]
+
+
+FEATURES["v6"] = token_features_v6

@@ -646,3 +646,102 @@ def pair_features_v8(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairC
     c = cols or pair_columns(doc)
     return (pair_features_v2(doc, e1, t1, e2, t2, c) + competitor_pair_features(doc, e1, t1, e2, t2, c)
             + containment_features(doc, e1, t1, e2, t2))
+
+
+# ------------------------------------------- word clusters from unlabeled news (entities "v6", relations "v9")
+
+#: Word clusters learned without labels from the PolNeAR train articles and the CoNLL04 train sentences
+#: (``scripts/make_clusters.py``), one ``word<TAB>coarse<TAB>middle<TAB>fine`` a line, the word as
+#: :func:`cluster_key` writes it.
+CLUSTERS_FILE = Path(__file__).resolve().parent.parent.parent / "data" / "word_clusters.tsv"
+
+#: The granularities of :data:`CLUSTERS_FILE`, coarse to fine (the feature names).
+CLUSTER_LEVELS = ("cl1", "cl2", "cl3")
+
+_DIGITS = str.maketrans("0123456789", "0000000000")
+
+
+def cluster_key(word: str) -> str:
+    """A word as the cluster table is keyed: lower case, every digit ``0`` ("1994" → "0000")."""
+    return word.lower().translate(_DIGITS)
+
+
+@functools.lru_cache(maxsize=1)
+def word_clusters() -> dict[str, tuple[str, ...]]:
+    """Cluster key → its clusters, coarse to fine, from :data:`CLUSTERS_FILE` (read once per process)."""
+    try:
+        text = CLUSTERS_FILE.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ModelError(f"word clusters {CLUSTERS_FILE} are unreadable: {e}; reinstall kg "
+                         f"(they ship in kg/data) or regenerate them with scripts/make_clusters.py") from e
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        word, *ids = line.split("\t")
+        out[word] = tuple(ids)
+    return out
+
+
+def clusters_of(words: list[str]) -> list[tuple[str, ...]]:
+    """Per word: its clusters, coarse to fine (``("-", "-", "-")`` for a word the table lacks)."""
+    table = word_clusters()
+    none = ("-",) * len(CLUSTER_LEVELS)
+    return [table.get(cluster_key(w), none) for w in words]
+
+
+def cluster_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
+                          cols: PairColumns | None = None) -> list[str]:
+    """The pair's words as their clusters (relations set ``v9``).
+
+    A weight learned for "spokesman of" carries to "aide of" when the two
+    nouns share a cluster: the head word of each argument, the words between
+    (the middle clusters, tagged with the pair's order), the lowest common
+    ancestor and the words on the dependency path, and the words just outside
+    the pair.
+    """
+    c = cols or pair_columns(doc)
+    cl = clusters_of(c.lower)
+    order = "12" if e1.start < e2.start else "21"
+    types = f"{t1}|{t2}"
+    r1, r2 = e1.root.i, e2.root.i
+    f = [f"ch1={cl[r1][1]}", f"ch2={cl[r2][1]}", f"ch1f={cl[r1][2]}", f"ch2f={cl[r2][2]}"]
+    lo, hi = (e1, e2) if e1.start < e2.start else (e2, e1)
+    between = range(lo.end, max(lo.end, hi.start))
+    for t in between[:12]:
+        f.append(f"cbw={order}|{cl[t][1]}")
+    if len(between):
+        f.append(f"cbfirst={cl[between[0]][2]}|{types}|{order}")
+        f.append(f"cblast={cl[between[-1]][2]}|{types}|{order}")
+    f.append(f"cbefore={cl[lo.start - 1][1] if lo.start > 0 else '<s>'}")
+    f.append(f"cafter={cl[hi.end][1] if hi.end < c.n else '</s>'}")
+    up, down = c.path(r1, r2)
+    lca = up[-1]
+    f.append(f"clca={cl[lca][1]}|{types}")
+    f.append(f"clcaf={cl[lca][2]}|{types}")
+    for t in up[1:-1] + down[1:]:
+        f.append(f"cpw={cl[t][1]}")
+    return f
+
+
+def pair_features_v9(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v2` plus :func:`cluster_pair_features`."""
+    c = cols or pair_columns(doc)
+    return pair_features_v2(doc, e1, t1, e2, t2, c) + cluster_pair_features(doc, e1, t1, e2, t2, c)
+
+
+def pair_features_v10(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v2` plus the argument heads' and their common ancestor's clusters only.
+
+    The narrower cousin of ``v9``: the words between and on the path are
+    many and their clusters coarse, so they may only add noise; the head
+    words ("spokesman", "aide") and the word joining the two carry the
+    relation.
+    """
+    c = cols or pair_columns(doc)
+    keep = ("ch1", "ch2", "clca")
+    return pair_features_v2(doc, e1, t1, e2, t2, c) + [x for x in cluster_pair_features(doc, e1, t1, e2, t2, c)
+                                                        if x.startswith(keep)]
+
+
+def pair_features_v11(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
+    """:func:`pair_features_v10` plus :func:`containment_features`: two independent sources of world knowledge."""
+    return pair_features_v10(doc, e1, t1, e2, t2, cols) + containment_features(doc, e1, t1, e2, t2)

@@ -20,7 +20,8 @@ from spacy.tokens import Doc, Span
 
 from kg.nlp.entities import entity_type
 from kg.nlp.trained.features import (pair_columns, pair_features, pair_features_v2, pair_features_v3,
-                                     pair_features_v4, pair_features_v6, pair_features_v7, pair_features_v8)
+                                     pair_features_v4, pair_features_v6, pair_features_v7, pair_features_v8,
+                                     pair_features_v9, pair_features_v10, pair_features_v11)
 
 #: Name and version written into ``evidence.extractor`` of the model's relations.
 EXTRACTOR = "kg.relations-model/0.2"
@@ -45,7 +46,8 @@ CONLL_PREDICATES = {"Work_For": "worksFor", "Live_In": "livesIn", "Located_In": 
 
 #: Feature sets by the name a model's meta records (``"features"``; models without it are ``v1``).
 FEATURES = {"v1": pair_features, "v2": pair_features_v2, "v3": pair_features_v3, "v4": pair_features_v4,
-            "v6": pair_features_v6, "v7": pair_features_v7, "v8": pair_features_v8}
+            "v6": pair_features_v6, "v7": pair_features_v7, "v8": pair_features_v8, "v9": pair_features_v9,
+            "v10": pair_features_v10, "v11": pair_features_v11}
 
 #: Feature sets that read the pipeline's token vectors (``doc.tensor``); their meta records ``"dense_scale"``.
 DENSE_SETS = frozenset({"v3"})
