@@ -543,10 +543,15 @@ def competitor_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
     return f
 
 
+def _v2_plus(extra, doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None) -> list[str]:
+    """:func:`pair_features_v2` plus ``extra``'s features, both read from the same array columns."""
+    c = cols or pair_columns(doc)
+    return pair_features_v2(doc, e1, t1, e2, t2, c) + extra(doc, e1, t1, e2, t2, c)
+
+
 def pair_features_v4(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features_v2` plus :func:`competitor_pair_features`."""
-    c = cols or pair_columns(doc)
-    return pair_features_v2(doc, e1, t1, e2, t2, c) + competitor_pair_features(doc, e1, t1, e2, t2, c)
+    return _v2_plus(competitor_pair_features, doc, e1, t1, e2, t2, cols)
 
 
 def pair_features_v6(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
@@ -724,8 +729,7 @@ def cluster_pair_features(doc: Doc, e1: Span, t1: str, e2: Span, t2: str,
 
 def pair_features_v9(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
     """:func:`pair_features_v2` plus :func:`cluster_pair_features`."""
-    c = cols or pair_columns(doc)
-    return pair_features_v2(doc, e1, t1, e2, t2, c) + cluster_pair_features(doc, e1, t1, e2, t2, c)
+    return _v2_plus(cluster_pair_features, doc, e1, t1, e2, t2, cols)
 
 
 def pair_features_v10(doc: Doc, e1: Span, t1: str, e2: Span, t2: str, cols: PairColumns | None = None) -> list[str]:
