@@ -227,13 +227,16 @@ def main() -> None:
     print("| load | time | fact relationships/s | all relationships/s | server CPU (per relationship) "
           "| loader CPU | loader peak RSS |")
     print("|---|---|---|---|---|---|---|")
+
+    def row(label: str, seconds: float, server: str, loader: float, peak: float) -> str:
+        return (f"| {label} | {seconds:.1f} s | {info['relations'] / seconds:,.0f} | {rels_all / seconds:,.0f} "
+                f"| {server} | {loader:.1f} s | {peak:.0f} MB |")
+
     if warm:
         w = warm[0]
-        print(f"| first full-size load (cold JIT) | {w['seconds']:.1f} s | {info['relations'] / w['seconds']:,.0f} | "
-              f"{rels_all / w['seconds']:,.0f} | {w['server_cpu']:.1f} s | {w['loader_cpu']:.1f} s "
-              f"| {w['peak_rss_mb']:.0f} MB |")
-    print(f"| warm server, median of {len(runs)} | {secs:.1f} s | {info['relations'] / secs:,.0f} | "
-          f"{rels_all / secs:,.0f} | {cpu_col} | {loader_cpu:.1f} s | {rss:.0f} MB |")
+        print(row("first full-size load (cold JIT)", w["seconds"], f"{w['server_cpu']:.1f} s", w["loader_cpu"],
+                  w["peak_rss_mb"]))
+    print(row(f"warm server, median of {len(runs)}", secs, cpu_col, loader_cpu, rss))
     print(f"load average at the start of the timed runs: {', '.join(str(r['load_avg']) for r in runs)}")
     print(f"\nmemory flat in input size: peak RSS {quarter['peak_rss_mb']:.0f} MB for a quarter of the input vs "
           f"{rss:.0f} MB for all of it (ratio {rss / quarter['peak_rss_mb']:.2f}); runs: {len(runs)}")

@@ -553,7 +553,8 @@ class Neo4jSink:
     the loader's Python work overlaps the server's, and with two writers the
     server works on two transactions at once (a single one runs on one of its
     cores). At most ``writers`` batches are in flight. A batch's error is
-    raised by the next :meth:`write`, :meth:`flush` or :meth:`close`.
+    raised in the caller's thread by a later :meth:`write` (once it waits for
+    that batch), :meth:`flush` or :meth:`close`.
 
     Each batch first merges its entities in a short transaction of its own,
     one writer at a time (so our writers never deadlock on them, and an
