@@ -90,7 +90,7 @@ class _Terms:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 #: New document graphs are buffered and loaded together once this many quads
-#: (their default-graph copies included) are waiting: ``Store.bulk_extend``
+#: (their default-graph copies included) are waiting: ``Store.bulk_load``
 #: writes sorted files and ingests them at once, about twice as cheap per quad
 #: as transactional inserts, and a batch stays far below its 1M-quad chunk.
 BULK_QUADS = 60_000
@@ -149,7 +149,8 @@ class StoreWriter:
     ):
         self.path = Path(path)
         self._store: ox.Store | None = open_store(self.path)
-        self._pending: list[ox.Quad] = []  # new document graphs (and their default copies) not yet loaded
+        self._pending: list[bytes] = []  # new document graphs and their default copies, as N-Quads, not yet loaded
+        self._pending_quads = 0
         self._pending_graphs: set[str] = set()
         self._bulk_loaded = False
         self._converter = converter
@@ -196,13 +197,17 @@ class StoreWriter:
         if store is None:
             raise SinkError(f"StoreWriter for {self.path} is closed; create a new writer")
         if next(store.quads_for_pattern(None, None, None, graph), None) is None:
-            # a new document (every document of a fresh build): load it in bulk with others
-            default = ox.DefaultGraph()
-            quad = ox.Quad
-            self._pending.extend([quad(s, p, o, graph) for s, p, o in triples])
-            self._pending.extend([quad(s, p, o, default) for s, p, o in triples])
+            # A new document (every document of a fresh build): load it in bulk with others, as
+            # N-Quads text that oxigraph writes and parses itself. One Triple object per triple
+            # instead of two Quad objects (the graph's and its default-graph copy) costs ~20% less
+            # CPU than bulk-extending quads. N-Triples escapes line breaks inside literals, so each
+            # line ends in " .\n" and naming the graph is a byte replacement.
+            nt = ox.serialize([ox.Triple(s, p, o) for s, p, o in triples], format=ox.RdfFormat.N_TRIPLES)
+            self._pending.append(nt)  # the default-graph copy
+            self._pending.append(nt.replace(b" .\n", b" " + str(graph).encode() + b" .\n"))
+            self._pending_quads += 2 * len(triples)
             self._pending_graphs.add(graph.value)
-            if len(self._pending) >= BULK_QUADS:
+            if self._pending_quads >= BULK_QUADS:
                 self._load_pending()
         else:
             self._set_graph(graph, {ox.Quad(s, p, o, graph) for s, p, o in triples})
@@ -216,15 +221,18 @@ class StoreWriter:
 
     def _load_pending(self) -> None:
         """Load the buffered new document graphs with one bulk load (an atomic ingestion of new files)."""
-        quads, self._pending = self._pending, []
+        chunks, self._pending = self._pending, []
+        count, self._pending_quads = self._pending_quads, 0
         self._pending_graphs = set()
-        if not quads or self._store is None:
+        if not chunks or self._store is None:
             return
+        data = b"".join(chunks)
         try:
-            if len(quads) < BULK_MIN_QUADS:  # a few documents: a transaction is as cheap and leaves no files
-                self._store.extend(quads)
+            if count < BULK_MIN_QUADS:  # a few documents: a transaction is as cheap and leaves no files
+                self._store.load(data, format=ox.RdfFormat.N_QUADS)
             else:
-                self._store.bulk_extend(quads)
+                # lenient: the text was serialised by oxigraph from valid terms a moment ago
+                self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
                 self._bulk_loaded = True
         except OSError as e:
             raise SinkError(f"cannot write into the RDF store at {self.path}: {e}; check free disk space") from e
@@ -344,7 +352,7 @@ class StoreWriter:
         except OSError as e:
             raise SinkError(f"cannot flush the RDF store at {self.path}: {e}") from e
         finally:
-            self._pending, self._pending_graphs = [], set()
+            self._pending, self._pending_graphs, self._pending_quads = [], set(), 0
             self._store = None
 
     def __enter__(self) -> "StoreWriter":

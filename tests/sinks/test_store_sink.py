@@ -194,3 +194,22 @@ def test_direct_pyoxigraph_path_stores_exactly_the_rdflib_converters_quads(tmp_p
     direct, reference = (set(stores[n]) for n in ("direct", "rdflib"))
     assert direct == reference
     assert len(direct) > 500 and default_triples(stores["direct"]) == named_triples(stores["direct"])
+
+
+def test_bulk_text_path_keeps_literals_with_line_breaks_quotes_and_dots(tmp_path, monkeypatch):
+    # New documents reach the store as N-Quads text; a sentence holding " .\n", quotes, a backslash,
+    # a tab and non-ASCII must come back as the same literal in its graph and in the default graph.
+    from kg.sinks import store_sink
+
+    monkeypatch.setattr(store_sink, "BULK_MIN_QUADS", 0)
+    monkeypatch.setattr(store_sink, "BULK_QUADS", 50)
+    awkward = 'He said "no" .\nThen: \\ left\tKyiv — Київ .\r\n <http://x> .'
+    ex = seed_extraction()
+    first = ex.sentences[0]
+    sentences = (dataclasses.replace(first, text=awkward, end=first.start + len(awkward)), *ex.sentences[1:])
+    ex = dataclasses.replace(ex, sentences=sentences)
+    with StoreWriter(tmp_path / "store", ontology=None) as w:
+        w.write(ex)
+    store = ox.Store.read_only(str(tmp_path / "store"))
+    found = {q.graph_name for q in store if isinstance(q.object, ox.Literal) and q.object.value == awkward}
+    assert found == {ox.NamedNode(str(mint_iri("graph", ex.id))), ox.DefaultGraph()}
