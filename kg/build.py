@@ -39,7 +39,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 from kg import DEFAULT_MODEL, ids
 from kg.errors import ConfigError, InputError, KGError, SinkError
 from kg.ingest import DEFAULT_MAX_CHARS, read_documents
-from kg.model import Document, Extraction
+from kg.model import Document, Extraction, Record
 from kg.sinks import Sink
 from kg.manifest import MANIFEST, Manifest, content_hash, source_key
 from kg.sinks.jsonl_sink import JsonlWriter, completed_ids, iter_records
@@ -74,7 +74,7 @@ DEFAULT_OUTPUTS: tuple[str, ...] = tuple(OUTPUTS)
 BATCH_SIZE = 16
 
 ErrorHandler = Callable[[KGError], None]
-DocumentHook = Callable[[Extraction], None]
+DocumentHook = Callable[[Record], None]
 
 
 @dataclass(frozen=True)
@@ -130,12 +130,12 @@ class _Tally:
         self.engine = "in-process"
         self.errors: list[str] = []
 
-    def add(self, ex: Extraction) -> None:
+    def add(self, rec: Record) -> None:
         self.documents += 1
-        self.sentences += len(ex.sentences)
-        self.entities += len(ex.entities)
-        self.relations += len(ex.relations)
-        self.statements += len(ex.statements)
+        self.sentences += rec.sentences
+        self.entities += rec.entities
+        self.relations += rec.relations
+        self.statements += rec.statements
 
     def summary(self, started: float, outputs: Sequence[Path] = ()) -> BuildSummary:
         return BuildSummary(
@@ -532,7 +532,7 @@ def build(
             of resuming from it.
         on_error: called with each input error as it happens (the CLI prints
             it); the build goes on with the other documents.
-        on_document: called after each new document is written (progress).
+        on_document: called with each new document's :class:`~kg.model.Record` after it is written (progress).
         stdin: the stream ``"-"`` reads (default ``sys.stdin.buffer``).
         aliases: a user corrections file for entity resolution (kept in the
             output directory and reused by later runs).
@@ -583,20 +583,17 @@ def build(
     todo = _plan(documents, tally, report, manifest, model, produced, pending)
     try:
         with JsonlWriter(jsonl_path, append=True) as jsonl:
-            for ex in _engine(todo, tally, model=model, max_chars=max_chars, batch_size=batch_size,
-                              processes=processes, scheduler=scheduler):
-                line = ex.to_json()
-                jsonl.write_line(line)
-                job = pending.pop(ex.id)
-                counts = {"sentences": len(ex.sentences), "entities": len(ex.entities),
-                          "relations": len(ex.relations), "statements": len(ex.statements)}
-                manifest.add(ex.id, job.hash, job.source, line, produced, counts)
+            for rec in _engine(todo, tally, model=model, max_chars=max_chars, batch_size=batch_size,
+                               processes=processes, scheduler=scheduler):
+                jsonl.write_line(rec.line)
+                job = pending.pop(rec.id)
+                manifest.add(rec.id, job.hash, job.source, rec.line, produced, rec.counts)
                 if job.replaces is not None:  # the file's old text: retract its facts
                     manifest.forget(job.replaces)
                     tally.retracted += 1
-                tally.add(ex)
+                tally.add(rec)
                 if on_document is not None:
-                    on_document(ex)
+                    on_document(rec)
         # Changed documents left their old record behind: drop it (atomic rewrite).
         manifest.reconcile(jsonl_path)
     finally:
@@ -618,10 +615,10 @@ def _engine(
     batch_size: int,
     processes: int,
     scheduler: str | None,
-) -> Iterator[Extraction]:
+) -> Iterator[Record]:
     """Pick where the NLP runs: here, on a local process pool, or on a Dask cluster.
 
-    Every engine yields the extractions in input order, so the output does not
+    Every engine yields the records in input order, so the output does not
     depend on the engine. Nothing is started when there is nothing to extract.
     """
     first = next(documents, None)
@@ -640,7 +637,8 @@ def _engine(
         yield from pool_extract(documents, processes=processes, model=model, max_chars=max_chars,
                                 batch_size=batch_size)
     else:
-        yield from _extract_lazily(documents, model, max_chars, batch_size)
+        for ex in _extract_lazily(documents, model, max_chars, batch_size):
+            yield ex.record()
 
 
 def forget(
@@ -713,10 +711,11 @@ def extract_records(
     documents = read_documents(inputs, on_error=report, max_chars=max_chars, stdin=stdin)
     with JsonlWriter(target) as writer:
         for ex in _extract_lazily(_dedupe(documents, tally, report, set()), model, max_chars, batch_size):
-            writer.write(ex)
-            tally.add(ex)
+            rec = ex.record()
+            writer.write_line(rec.line)
+            tally.add(rec)
             if on_document is not None:
-                on_document(ex)
+                on_document(rec)
     return tally.summary(started, () if str(target) == "-" else (Path(target),))
 
 

@@ -1,7 +1,7 @@
 """Extraction on a Dask distributed cluster (``kg build --scheduler tcp://host:8786``).
 
 Documents are independent, so the NLP is a map over batches: each batch is a
-Dask task running :func:`kg.workers.extract_batch` on some worker. The
+Dask task running :func:`kg.workers.record_batch` on some worker. The
 client (the ``kg build`` process) reads the inputs, keeps a bounded window of
 batches in flight, collects results with ``as_completed`` as they finish, and
 hands them to the sinks *in input order* (a small reorder buffer), so the
@@ -25,8 +25,8 @@ import logging
 from typing import Iterable, Iterator
 
 from kg.errors import ConfigError, KGError, ServiceError
-from kg.model import Document, Extraction
-from kg.workers import WINDOW_PER_WORKER, batches, extract_batch
+from kg.model import Document, Record
+from kg.workers import WINDOW_PER_WORKER, batches, record_batch
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ def dask_extract(
     max_chars: int,
     batch_size: int = 16,
     client=None,
-) -> Iterator[Extraction]:
-    """Extract ``documents`` on the workers of ``scheduler``, yielding in input order.
+) -> Iterator[Record]:
+    """Extract ``documents`` on the workers of ``scheduler``, yielding their records in input order.
 
     Args:
         client: an existing :class:`distributed.Client` (else one is opened and closed here).
@@ -80,7 +80,7 @@ def dask_extract(
         window = max(2, workers * WINDOW_PER_WORKER)
         inflight = as_completed(loop=client.loop)
         index_of: dict[str, int] = {}
-        done: dict[int, list[Extraction]] = {}
+        done: dict[int, list[Record]] = {}
         next_out = 0
         submitted = 0
         source = batches(documents, batch_size)
@@ -93,7 +93,7 @@ def dask_extract(
                 if batch is None:
                     exhausted = True
                     return
-                future = client.submit(extract_batch, batch, model, max_chars, batch_size, pure=False)
+                future = client.submit(record_batch, batch, model, max_chars, batch_size, pure=False)
                 index_of[future.key] = submitted
                 submitted += 1
                 inflight.add(future)

@@ -212,6 +212,11 @@ class Extraction:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
 
+    def record(self) -> "Record":
+        """This extraction as its JSON line and counts (:class:`Record`)."""
+        return Record(self.id, self.to_json(), len(self.sentences), len(self.entities), len(self.relations),
+                      len(self.statements))
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Extraction":
         return cls(
@@ -337,3 +342,31 @@ def content_text(text: str, spans: Iterable[tuple[int, int]]) -> str:
     'abc … ghi'
     """
     return " … ".join(text[s:e] for s, e in sorted(spans))
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document's extraction record, serialised: its JSON line and what it holds.
+
+    What a build keeps of an extraction: the line goes to ``extractions.jsonl``
+    as it is, the counts to the manifest and the summary. NLP workers send
+    these back instead of :class:`Extraction` objects, so the process that
+    writes the records neither unpickles nor serialises them: the JSON is made
+    where the extraction was, in parallel.
+
+    >>> r = Extraction("d1", DocMeta(), 0, (), (), (), ()).record()
+    >>> (r.id, r.counts["sentences"], r.line.startswith('{"id": "d1"'))
+    ('d1', 0, True)
+    """
+
+    id: str
+    line: str
+    sentences: int
+    entities: int
+    relations: int
+    statements: int
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"sentences": self.sentences, "entities": self.entities, "relations": self.relations,
+                "statements": self.statements}

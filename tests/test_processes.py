@@ -77,8 +77,8 @@ def test_the_pool_reads_its_input_lazily_and_keeps_order(nlp):
             yield d
 
     out = []
-    for ex in pool_extract(source(), processes=2, model="en_core_web_sm", max_chars=10_000, batch_size=2):
-        out.append(ex.id)
+    for rec in pool_extract(source(), processes=2, model="en_core_web_sm", max_chars=10_000, batch_size=2):
+        out.append(rec.id)
         ahead.append(pulled - len(out))
     assert out == [d.id for d in docs]
     # Never more than the window (2 workers x WINDOW_PER_WORKER batches of 2) plus one batch read ahead.
