@@ -14,9 +14,11 @@ Each record becomes pyoxigraph quads directly, through the same triple list as
 which gives the same graph): no rdflib graph is built per document, which made
 this writer the slowest sink of ``kg build``. The writer diffs each document
 graph against the store and writes only the differences, so re-running a build
-over unchanged input writes nothing; a new document graph and its default-graph
-copy go in as one transaction (``Store.extend``), so a killed build never leaves
-half a document behind.
+over unchanged input writes nothing. New document graphs and their default-graph
+copies are buffered as N-Quads text and loaded together, with ``Store.bulk_load``
+(one ingestion of new files for all indexes) or, for a few documents,
+``Store.load`` (one transaction), so a killed build never leaves half a document
+behind.
 
 Why a materialised union instead of evaluating the union at query time
 (pyoxigraph's ``use_default_graph_as_union``): on 100 PolNeAR articles the
