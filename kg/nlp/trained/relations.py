@@ -63,6 +63,11 @@ def features_of(meta: dict):
 #: Pairs further apart than this many tokens are not classified.
 MAX_DISTANCE = 40
 
+#: Experiment hook (unset in the shipped pipeline): ``f(doc, pairs, maxent_probs) -> [{label: p}]`` replaces
+#: the class probabilities of every candidate pair ``(e1, t1, e2, t2)`` of a doc; ``maxent_probs`` are the
+#: tagger's full distributions for the same pairs. Only ``scripts/conll04_encoder.py`` sets it.
+PAIR_SCORER = None
+
 
 @dataclass(frozen=True)
 class ModelRelation:
@@ -123,6 +128,8 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
     labels = tagger.labels()
     out = {}
     cols = None
+    if PAIR_SCORER is not None:
+        return _score_pairs_override(tagger, doc, ents, need, features, threshold, labels)
     for e1, t1, e2, t2 in candidate_pairs(doc, ents):
         key = ((e1.start, e1.end), (e2.start, e2.end))
         cols = cols or pair_columns(doc)  # the entities do not change while the pairs are scored
@@ -131,6 +138,27 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
             out[key] = {lab: tagger.marginal(lab, 0) for lab in labels}
         elif label != NONE:
             out[key] = {label: tagger.marginal(label, 0)}
+    return out
+
+
+def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels) -> dict:
+    """:func:`score_pairs` with :data:`PAIR_SCORER`'s probabilities; the same rule for which pairs are kept."""
+    pairs = list(candidate_pairs(doc, ents))
+    if not pairs:
+        return {}
+    cols = pair_columns(doc)
+    base = []
+    for e1, t1, e2, t2 in pairs:
+        tagger.tag([features(doc, e1, t1, e2, t2, cols)])
+        base.append({lab: tagger.marginal(lab, 0) for lab in labels})
+    out = {}
+    for (e1, _, e2, _), probs in zip(pairs, PAIR_SCORER(doc, pairs, base)):
+        key = ((e1.start, e1.end), (e2.start, e2.end))
+        label = max(probs.items(), key=lambda kv: kv[1])[0]
+        if key in need or (label == NONE and threshold < 0.5 and probs.get(NONE, 0.0) <= 1 - threshold):
+            out[key] = dict(probs)
+        elif label != NONE:
+            out[key] = {label: probs[label]}
     return out
 
 

