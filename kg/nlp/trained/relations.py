@@ -134,11 +134,16 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
         key = ((e1.start, e1.end), (e2.start, e2.end))
         cols = cols or pair_columns(doc)  # the entities do not change while the pairs are scored
         [label] = tagger.tag([features(doc, e1, t1, e2, t2, cols)])
-        if key in need or (label == NONE and threshold < 0.5 and tagger.marginal(NONE, 0) <= 1 - threshold):
+        if _wants_all(key, label, need, threshold, lambda: tagger.marginal(NONE, 0)):
             out[key] = {lab: tagger.marginal(lab, 0) for lab in labels}
         elif label != NONE:
             out[key] = {label: tagger.marginal(label, 0)}
     return out
+
+
+def _wants_all(key: tuple, label: str, need, threshold: float, p_none) -> bool:
+    """Whether a pair keeps every label's probability (see :func:`score_pairs`); ``p_none()`` is asked last."""
+    return key in need or (label == NONE and threshold < 0.5 and p_none() <= 1 - threshold)
 
 
 def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels) -> dict:
@@ -155,7 +160,7 @@ def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels) 
     for (e1, _, e2, _), probs in zip(pairs, PAIR_SCORER(doc, pairs, base)):
         key = ((e1.start, e1.end), (e2.start, e2.end))
         label = max(probs.items(), key=lambda kv: kv[1])[0]
-        if key in need or (label == NONE and threshold < 0.5 and probs.get(NONE, 0.0) <= 1 - threshold):
+        if _wants_all(key, label, need, threshold, lambda: probs.get(NONE, 0.0)):
             out[key] = dict(probs)
         elif label != NONE:
             out[key] = {label: probs[label]}
