@@ -25,6 +25,7 @@ Usage::
     python benchmarks/throughput.py --limit 100     # quick
     python benchmarks/throughput.py --format jsonl  # NLP pass + records only
     python benchmarks/throughput.py --memory-only   # peak RSS, all articles vs --small, 1 process
+    python benchmarks/throughput.py --encoder       # plus a 1-process row with the opt-in relation encoder
 """
 
 from __future__ import annotations
@@ -114,11 +115,13 @@ def run_tree(cmd: list[str], *, env: dict[str, str] | None = None, marker: Path 
     return seconds, peak, out + err
 
 
-def kg_build(corpus: Path, processes: int, formats: str | None) -> dict:
+def kg_build(corpus: Path, processes: int, formats: str | None, encoder: bool = False) -> dict:
     out = Path(tempfile.mkdtemp(prefix="kg-bench-out-"))
     cmd = [sys.executable, "-m", "kg", "build", str(corpus), "--out", str(out), "--processes", str(processes)]
     if formats:
         cmd += ["--format", formats]
+    if encoder:
+        cmd.append("--encoder")
     marks: dict = {}
     try:
         # resolution.json is written when the NLP pass is over and the output pass begins.
@@ -139,6 +142,8 @@ def main() -> None:
     ap.add_argument("--memory-only", action="store_true",
                     help="Only the memory comparison: peak RSS of 1-process builds of all articles and of --small "
                          "(no raw or 2-process rows; RSS does not depend on the machine's load, speed does).")
+    ap.add_argument("--encoder", action="store_true",
+                    help="Also time a 1-process build with the opt-in relation encoder (kg build --encoder).")
     args = ap.parse_args()
 
     text_dir = data_dir() / "polnear" / "train" / "text"
@@ -182,6 +187,10 @@ def main() -> None:
         rows.append(("kg build --processes 2", len(files), two["seconds"], two["rss"], two["summary"], two["cpu"]))
         few = kg_build(corpus_small, 1, args.formats)
         rows.append(("kg build --processes 1", len(small), few["seconds"], few["rss"], few["summary"], few["cpu"]))
+        if args.encoder:
+            enc = kg_build(corpus, 1, args.formats, encoder=True)
+            rows.append(("kg build --processes 1 --encoder", len(files), enc["seconds"], enc["rss"], enc["summary"],
+                         enc["cpu"]))
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -219,6 +228,10 @@ def main() -> None:
         "cpu_seconds": {"raw": raw_marks["cpu"], "kg1": one["cpu"], "kg2": two["cpu"], "kg1_small": few["cpu"]},
         "cpu_ratio_kg1_raw": raw_marks["cpu"] / one["cpu"],
     }
+    if args.encoder:
+        wps["kg1_encoder"] = words / enc["seconds"]
+        result["ratio_kg1_encoder_raw"] = wps["kg1_encoder"] / wps["raw"]
+        result["peak_rss_mb"]["kg1_encoder"] = enc["rss"] / 2**20
     print(f"machine: {result['machine']}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
@@ -242,6 +255,8 @@ def main() -> None:
           f"NLP pass only: {result['speedup_nlp_2_vs_1']:.2f}x")
     print(f"peak RSS {len(files)} vs {len(small)} articles (1 process): {result['rss_ratio_all_vs_small']:.2f}x "
           "(flat = about 1)")
+    if args.encoder:
+        print(f"kg build --encoder / raw spaCy, 1 process: {result['ratio_kg1_encoder_raw']:.2f}")
     for name, n, *_, summary, _cpu in rows:
         print(f"  {name} ({n}): {summary}")
     if args.json_out:

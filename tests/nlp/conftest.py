@@ -22,11 +22,22 @@ def seed_document(seed_path) -> Document:
     return Document(id="seed", text=text, skip=_skip_ranges(text))
 
 
+@pytest.fixture(scope="session", params=["default", "encoder"])
+def seed_nlp(request, nlp):
+    """The pipelines the seed expectations must hold for: the default, and with the opt-in relation encoder."""
+    if request.param == "default":
+        return nlp
+    from kg import DEFAULT_MODEL, with_encoder
+    from kg.nlp import load_model
+
+    return load_model(with_encoder(DEFAULT_MODEL))
+
+
 @pytest.fixture(scope="session")
-def seed_extraction(seed_document, nlp):
+def seed_extraction(seed_document, seed_nlp):
     from kg.nlp import extract
 
-    return extract(seed_document, nlp)
+    return extract(seed_document, seed_nlp)
 
 
 def by_name(extraction, name: str):

@@ -9,6 +9,11 @@ pipeline (:func:`kg.nlp.load_model` calls it); :mod:`kg.nlp.extract` calls :func
 from the models name them in ``evidence.extractor``
 (``kg.statements-model/0.2``, ``kg.relations-model/0.2``).
 
+The relation encoder (:mod:`kg.nlp.trained.pair_encoder`, a fine-tuned
+MiniLM run with numpy) is opt-in: :func:`add_encoder` adds a component that
+marks each doc, and the relation classifier then averages the encoder's
+probabilities with the maxent model's (``kg.relations-encoder/0.1``).
+
 Set ``KG_TRAINED=0`` in the environment to run the rules alone (this is how
 the "rules only" rows of ``docs/quality.md`` are measured).
 """
@@ -21,6 +26,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from kg.errors import ModelError
@@ -33,6 +39,15 @@ ENTITIES = "entities"
 
 #: The pipeline component that re-tags entities (:mod:`kg.nlp.trained.entities`).
 ENTITIES_PIPE = "kg_trained_entities"
+
+#: The opt-in component that turns on the relation encoder for its docs (:func:`add_encoder`).
+ENCODER_PIPE = "kg_relation_encoder"
+
+#: The ``Doc`` extension it sets: relation candidates of such a doc are scored with the encoder too.
+ENCODER_FLAG = "kg_relation_encoder"
+
+if not Doc.has_extension(ENCODER_FLAG):
+    Doc.set_extension(ENCODER_FLAG, default=False)
 
 
 def enabled() -> bool:
@@ -122,6 +137,27 @@ def add_to(nlp) -> None:
         nlp.add_pipe(ENTITIES_PIPE, last=True)
 
 
+@Language.factory(ENCODER_PIPE, assigns=[f"doc._.{ENCODER_FLAG}"])
+def _make_encoder_pipe(nlp, name: str):
+    """A thin adapter: loads the encoder once (so a missing ``tokenizers`` fails at model load, not mid-batch)
+    and marks each doc; :func:`relation_candidates` does the scoring, over the entities kg resolved."""
+    from kg.nlp.trained import pair_encoder
+
+    pair_encoder.shipped()
+
+    def mark(doc: Doc) -> Doc:
+        doc._.set(ENCODER_FLAG, True)
+        return doc
+
+    return mark
+
+
+def add_encoder(nlp) -> None:
+    """Turn on the opt-in relation encoder for a loaded pipeline (idempotent; ``load_model("…+encoder")``)."""
+    if ENCODER_PIPE not in nlp.pipe_names:
+        nlp.add_pipe(ENCODER_PIPE, last=True)
+
+
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
@@ -189,6 +225,11 @@ def relation_candidates(doc: Doc, spans: list[Span], rule_cands: list) -> list:
 
     m = models(RELATIONS)
     need = {(c.subject, c.object) for c in rule_cands}
+    encoder = None
+    if doc._.get(ENCODER_FLAG):
+        from kg.nlp.trained import pair_encoder
+
+        encoder = pair_encoder.shipped()
     found, scores = relations.predict(m.tagger, doc, spans, float(m.meta.get("threshold", 0.5)), need,
-                                      relations.features_of(m.meta), m.meta.get("thresholds"))
+                                      relations.features_of(m.meta), m.meta.get("thresholds"), encoder)
     return relations.merge(rule_cands, found, scores, veto=float(m.meta.get("veto", 0.0)))

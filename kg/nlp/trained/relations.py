@@ -65,7 +65,8 @@ MAX_DISTANCE = 40
 
 #: Experiment hook (unset in the shipped pipeline): ``f(doc, pairs, maxent_probs) -> [{label: p}]`` replaces
 #: the class probabilities of every candidate pair ``(e1, t1, e2, t2)`` of a doc; ``maxent_probs`` are the
-#: tagger's full distributions for the same pairs. Only ``scripts/conll04_encoder.py`` sets it.
+#: tagger's full distributions for the same pairs. Only ``scripts/conll04_encoder.py`` sets it; the opt-in
+#: encoder is passed per doc instead (``score_pairs(scorer=...)``).
 PAIR_SCORER = None
 
 
@@ -114,13 +115,17 @@ def candidate_pairs(doc: Doc, ents: list[tuple[Span, str]]):
 
 
 def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozenset(),
-                features=pair_features, threshold: float = 0.5) -> dict[tuple, dict[str, float]]:
+                features=pair_features, threshold: float = 0.5, scorer=None) -> dict[tuple, dict[str, float]]:
     """Classify every candidate pair: ``{(subject, object) token ranges: {label: p}}``.
 
     Only the winning label's probability is computed (``tagger.marginal`` is
     the costly part), except for the pairs in ``need`` (those a rule relates,
     which the veto reads) and, when ``threshold`` is below 0.5, pairs whose
     ``NONE`` leaves room for a predicate to reach it; those get every label's.
+
+    ``scorer`` (or, when it is None, :data:`PAIR_SCORER`) replaces the
+    tagger's probabilities, with the signature of :data:`PAIR_SCORER`: the
+    opt-in relation encoder (:mod:`kg.nlp.trained.pair_encoder`) is one.
     """
     if not doc.has_annotation("DEP"):
         return {}
@@ -128,8 +133,9 @@ def score_pairs(tagger, doc: Doc, spans: list[Span], need: set[tuple] = frozense
     labels = tagger.labels()
     out = {}
     cols = None
-    if PAIR_SCORER is not None:
-        return _score_pairs_override(tagger, doc, ents, need, features, threshold, labels)
+    scorer = scorer or PAIR_SCORER
+    if scorer is not None:
+        return _score_pairs_override(tagger, doc, ents, need, features, threshold, labels, scorer)
     for e1, t1, e2, t2 in candidate_pairs(doc, ents):
         key = ((e1.start, e1.end), (e2.start, e2.end))
         cols = cols or pair_columns(doc)  # the entities do not change while the pairs are scored
@@ -146,8 +152,8 @@ def _wants_all(key: tuple, label: str, need, threshold: float, p_none) -> bool:
     return key in need or (label == NONE and threshold < 0.5 and p_none() <= 1 - threshold)
 
 
-def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels) -> dict:
-    """:func:`score_pairs` with :data:`PAIR_SCORER`'s probabilities; the same rule for which pairs are kept."""
+def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels, scorer) -> dict:
+    """:func:`score_pairs` with ``scorer``'s probabilities; the same rule for which pairs are kept."""
     pairs = list(candidate_pairs(doc, ents))
     if not pairs:
         return {}
@@ -157,7 +163,7 @@ def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels) 
         tagger.tag([features(doc, e1, t1, e2, t2, cols)])
         base.append({lab: tagger.marginal(lab, 0) for lab in labels})
     out = {}
-    for (e1, _, e2, _), probs in zip(pairs, PAIR_SCORER(doc, pairs, base)):
+    for (e1, _, e2, _), probs in zip(pairs, scorer(doc, pairs, base)):
         key = ((e1.start, e1.end), (e2.start, e2.end))
         label = max(probs.items(), key=lambda kv: kv[1])[0]
         if _wants_all(key, label, need, threshold, lambda: probs.get(NONE, 0.0)):
@@ -168,7 +174,8 @@ def _score_pairs_override(tagger, doc, ents, need, features, threshold, labels) 
 
 
 def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], threshold: float,
-              per_predicate: dict[str, float] | None = None) -> list[ModelRelation]:
+              per_predicate: dict[str, float] | None = None, extractor: str = EXTRACTOR,
+              rule: str = "maxent") -> list[ModelRelation]:
     """The most probable predicate of each pair when it fits the types and reaches ``threshold``.
 
     With a threshold of 0.5 or more this is the winning label; below 0.5 a
@@ -184,7 +191,7 @@ def proposals(scores: dict[tuple, dict[str, float]], types: dict[tuple, str], th
         if (p < (per_predicate or {}).get(label, threshold)
                 or SIGNATURES.get(label) != (types.get(subj), types.get(obj))):
             continue
-        out.append(ModelRelation(subj, label, obj, round(p, 3)))
+        out.append(ModelRelation(subj, label, obj, round(p, 3), rule=rule, extractor=extractor))
     return out
 
 
@@ -218,9 +225,16 @@ def merge(rule_cands: list, model_cands: list[ModelRelation], scores: dict[tuple
 
 def predict(tagger, doc: Doc, spans: list[Span], threshold: float,
             need: set[tuple] = frozenset(), features=pair_features,
-            per_predicate: dict[str, float] | None = None) -> tuple[list[ModelRelation], dict]:
-    """Model proposals over entity ``spans``, and the pair scores they come from (see :func:`score_pairs`)."""
+            per_predicate: dict[str, float] | None = None, encoder=None) -> tuple[list[ModelRelation], dict]:
+    """Model proposals over entity ``spans``, and the pair scores they come from (see :func:`score_pairs`).
+
+    With ``encoder`` (a :class:`kg.nlp.trained.pair_encoder.PairEncoder`) the
+    scores are its probabilities averaged with the tagger's, and the proposals
+    name it in ``extractor``.
+    """
     lowest = min([threshold, *(per_predicate or {}).values()])
-    scores = score_pairs(tagger, doc, spans, need, features, lowest)
+    scores = score_pairs(tagger, doc, spans, need, features, lowest, scorer=encoder)
     types = {(s.start, s.end): t for s in spans if (t := entity_type(s))}
-    return proposals(scores, types, threshold, per_predicate), scores
+    if encoder is None:
+        return proposals(scores, types, threshold, per_predicate), scores
+    return proposals(scores, types, threshold, per_predicate, encoder.extractor, "maxent+encoder"), scores

@@ -1,0 +1,238 @@
+"""Opt-in relation encoder: a fine-tuned MiniLM-L6 entity-pair classifier, run with numpy.
+
+The shipped maximum-entropy relation model (:mod:`kg.nlp.trained.relations`)
+reads hand-made features. This module adds a small transformer
+(all-MiniLM-L6-v2, 6 layers, hidden 384) fine-tuned on CoNLL04 train as a pair
+classifier (``scripts/conll04_encoder.py``, exported by
+``scripts/export_encoder.py``; see docs/encoder-experiment.md). Its class
+probabilities are averaged with the maxent model's, which on CoNLL04 dev raises
+strict micro F1 from 0.590 to about 0.60 at a large cost in speed, so it is off
+unless asked for (``kg build --encoder``, or a model name ending in
+``+encoder``).
+
+Why numpy and not torch: torch from PyPI is gigabytes; inference needs a few
+matrix products per layer, which numpy's BLAS does as fast on a CPU. The only
+extra dependency is ``tokenizers`` (the Rust WordPiece tokenizer the model was
+trained with), in the ``kg[encoder]`` extra.
+
+Design, as trained (SpERT-style, one encoding per sentence): a spaCy sentence
+holding a candidate pair is encoded once; a pair is classified from ``[CLS;
+maxpool(subject wordpieces); maxpool(object wordpieces); maxpool(wordpieces
+between them, or zeros); type embedding(subject); type embedding(object)]`` by
+one linear layer into ``NONE`` + the five predicates.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+from kg.errors import ModelError
+
+#: Name and version written into ``evidence.extractor`` of the relations proposed with the encoder (its
+#: probabilities averaged with the maxent model's, ``kg.relations-model/0.2``).
+EXTRACTOR = "kg.relations-encoder/0.1"
+
+#: The model's files in ``kg/data/models/`` (see ``scripts/export_encoder.py``).
+NAME = "relations-encoder"
+
+_BERT = "bert.encoder.layer.{}."
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf, Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7); numpy has none and scipy is not a dependency."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * np.exp(-a * a)
+    return sign * y
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact (erf) GELU."""
+    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+
+
+def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * gain + bias
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class PairEncoder:
+    """The encoder and its pair head; the layers' weights are de-quantized to float32 once, at load."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], tokenizer, meta: dict):
+        self.meta = meta
+        self.labels = tuple(meta["labels"])
+        self.types = tuple(meta["types"])
+        self.eps = float(meta["layer_norm_eps"])
+        self.heads = int(meta["heads"])
+        self.weight = float(meta["weight"])
+        self.tokenizer = tokenizer
+        self.extractor = EXTRACTOR
+
+        def get(name: str) -> np.ndarray:
+            if name + ".q" in arrays:
+                return arrays[name + ".q"].astype(np.float32) * arrays[name + ".scale"][:, None]
+            if name + ".f16" in arrays:
+                return arrays[name + ".f16"].astype(np.float32)
+            return arrays[name]
+
+        emb = "bert.embeddings."
+        # The word embeddings stay int8 (30522 rows, 12 MB instead of 47 MB); a sentence's rows are scaled on use.
+        words = emb + "word_embeddings.weight"
+        if words + ".q" in arrays:
+            self.words, self.word_scale = arrays[words + ".q"], arrays[words + ".scale"]
+        else:
+            self.words, self.word_scale = get(words), None
+        self.positions = get(emb + "position_embeddings.weight")
+        self.segment = get(emb + "token_type_embeddings.weight")[0]
+        self.emb_ln = (get(emb + "LayerNorm.weight"), get(emb + "LayerNorm.bias"))
+        self.layers = []
+        for i in range(int(meta["layers"])):
+            p = _BERT.format(i)
+            att = p + "attention."
+            # one product for query, key and value: [H, 3H]
+            qkv = np.concatenate([get(att + f"self.{n}.weight") for n in ("query", "key", "value")]).T.copy()
+            qkv_b = np.concatenate([get(att + f"self.{n}.bias") for n in ("query", "key", "value")])
+            self.layers.append((
+                qkv, qkv_b,
+                get(att + "output.dense.weight").T.copy(), get(att + "output.dense.bias"),
+                (get(att + "output.LayerNorm.weight"), get(att + "output.LayerNorm.bias")),
+                get(p + "intermediate.dense.weight").T.copy(), get(p + "intermediate.dense.bias"),
+                get(p + "output.dense.weight").T.copy(), get(p + "output.dense.bias"),
+                (get(p + "output.LayerNorm.weight"), get(p + "output.LayerNorm.bias")),
+            ))
+        self.type_emb = get("types.weight")
+        self.out_w = get("out.weight").T.copy()
+        self.out_b = get("out.bias")
+
+    def hidden(self, ids: list[int]) -> np.ndarray:
+        """The last hidden states ``[len(ids), H]`` of one wordpiece sequence."""
+        n = len(ids)
+        x = self.words[ids].astype(np.float32)
+        if self.word_scale is not None:
+            x *= self.word_scale[ids, None]
+        x += self.positions[:n] + self.segment
+        x = _layer_norm(x, *self.emb_ln, self.eps)
+        h = x.shape[1]
+        d = h // self.heads
+        for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.layers:
+            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=1)
+            q = q.reshape(n, self.heads, d).transpose(1, 0, 2)
+            k = k.reshape(n, self.heads, d).transpose(1, 2, 0)
+            v = v.reshape(n, self.heads, d).transpose(1, 0, 2)
+            att = _softmax((q @ k) / np.sqrt(d)) @ v  # [heads, n, d]
+            x = _layer_norm(x + att.transpose(1, 0, 2).reshape(n, h) @ wo + bo, *ln1, self.eps)
+            x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
+        return x
+
+    def sentence_probs(self, text: str, pairs: list[tuple]) -> np.ndarray:
+        """Class probabilities ``[len(pairs), len(labels)]`` for pairs of character spans in ``text``.
+
+        Each pair is ``((subject start, end), subject type, (object start, end), object type)``,
+        offsets relative to ``text``.
+        """
+        enc = self.tokenizer.encode(text)
+        offsets = enc.offsets
+        hid = self.hidden(enc.ids)
+        zeros = np.zeros(hid.shape[1], dtype=hid.dtype)
+        rows = []
+        for (a1, b1), t1, (a2, b2), t2 in pairs:
+            lo, hi = (b1, a2) if b1 <= a2 else (b2, a1)
+            between = _pieces(offsets, lo, hi)
+            rows.append(np.concatenate([
+                hid[0],
+                hid[_pieces(offsets, a1, b1) or [0]].max(axis=0),
+                hid[_pieces(offsets, a2, b2) or [0]].max(axis=0),
+                hid[between].max(axis=0) if between else zeros,
+                self.type_emb[self.types.index(t1)],
+                self.type_emb[self.types.index(t2)],
+            ]))
+        return _softmax(np.stack(rows) @ self.out_w + self.out_b)
+
+    def __call__(self, doc, pairs: list[tuple], base: list[dict[str, float]]) -> list[dict[str, float]]:
+        """Probabilities for candidate pairs ``(e1, t1, e2, t2)`` of ``doc``, averaged with maxent's ``base``.
+
+        The signature of :data:`kg.nlp.trained.relations.PAIR_SCORER`: one
+        encoding per sentence, shared by all of its pairs.
+        """
+        groups: dict[tuple[int, int], list[int]] = {}
+        sents = {}
+        for k, (e1, *_rest) in enumerate(pairs):
+            s = e1.sent
+            sents[(s.start, s.end)] = s
+            groups.setdefault((s.start, s.end), []).append(k)
+        probs: list = [None] * len(pairs)
+        for key, idx in groups.items():
+            s = sents[key]
+            base_char = s.start_char
+            spans = [((e1.start_char - base_char, e1.end_char - base_char), t1,
+                      (e2.start_char - base_char, e2.end_char - base_char), t2)
+                     for e1, t1, e2, t2 in (pairs[i] for i in idx)]
+            for i, row in zip(idx, self.sentence_probs(s.text, spans)):
+                probs[i] = row
+        w = self.weight
+        return [{lab: w * float(p[k]) + (1 - w) * mx.get(lab, 0.0) for k, lab in enumerate(self.labels)}
+                for p, mx in zip(probs, base)]
+
+
+def _pieces(offsets, a: int, b: int) -> list[int]:
+    """Indices of the wordpieces overlapping characters ``[a, b)`` (special tokens have empty offsets)."""
+    return [i for i, (s, e) in enumerate(offsets) if e > s and s < b and e > a]
+
+
+def load(model_dir: Path | None = None) -> PairEncoder:
+    """Load ``relations-encoder.{npz,json,tokenizer.json}`` from ``model_dir`` (default: the shipped models).
+
+    Raises:
+        ModelError: ``tokenizers`` is not installed, or the files are missing or unreadable.
+    """
+    from kg.nlp.trained import MODEL_DIR
+
+    base = Path(model_dir) if model_dir else MODEL_DIR
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as e:
+        raise ModelError("the relation encoder needs the `tokenizers` package: pip install 'kg[encoder]' "
+                         "(or run without --encoder)") from e
+    paths = [base / f"{NAME}.npz", base / f"{NAME}.json", base / f"{NAME}.tokenizer.json"]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ModelError(f"relation encoder files not found: {', '.join(missing)}; reinstall kg, "
+                         f"or export a model with scripts/export_encoder.py")
+    try:
+        meta = json.loads(paths[1].read_text(encoding="utf-8"))
+        with np.load(paths[0]) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        encoder = PairEncoder(arrays, _tokenizer(Tokenizer, paths[2], int(meta["max_wordpieces"])), meta)
+    except (OSError, ValueError, KeyError) as e:
+        raise ModelError(f"cannot load the relation encoder from {base}: {e}; "
+                         f"re-export it with scripts/export_encoder.py") from e
+    return encoder
+
+
+def _tokenizer(cls, path: Path, max_length: int):
+    """The WordPiece tokenizer as trained: truncated at ``max_length``, no padding (the file pads to 128)."""
+    try:
+        tokenizer = cls.from_file(str(path))
+    except Exception as e:  # tokenizers raises a plain Exception for a malformed file
+        raise ValueError(f"{path}: {e}") from e
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer
+
+
+@functools.lru_cache(maxsize=None)
+def shipped() -> PairEncoder:
+    """The shipped encoder, loaded once per process."""
+    return load()

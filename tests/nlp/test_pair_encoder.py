@@ -1,0 +1,95 @@
+"""The opt-in relation encoder (kg.nlp.trained.pair_encoder): it loads, computes what it was trained to,
+and improves on the maxent model on the fixed CoNLL04 dev slice of test_trained_models.py.
+
+Its numpy forward pass was checked against the torch model it was exported from
+(probabilities equal within 7e-7 with float32 weights; docs/encoder-experiment.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from kg import DEFAULT_MODEL, with_encoder
+from kg.errors import ModelError
+from kg.nlp import extract_many, load_model, trained
+from kg.nlp.trained import pair_encoder, relations as trained_relations
+
+from tests.nlp.test_trained_models import CONLL04_SLICE
+
+
+@pytest.fixture(scope="module")
+def encoder_nlp():
+    return load_model(with_encoder(DEFAULT_MODEL))
+
+
+def test_shipped_encoder_loads_once_and_is_small():
+    enc = pair_encoder.shipped()
+    assert enc is pair_encoder.shipped()
+    assert enc.labels == (trained_relations.NONE, *trained_relations.SIGNATURES)
+    size = (trained.MODEL_DIR / "relations-encoder.npz").stat().st_size
+    assert 5_000_000 < size < 40_000_000
+
+
+def test_erf_is_close_to_math_erf():
+    x = np.linspace(-6, 6, 2001)
+    exact = np.array([math.erf(v) for v in x])
+    assert np.abs(pair_encoder._erf(x) - exact).max() < 2e-7
+
+
+def test_sentence_probabilities_are_distributions_and_favour_the_killing():
+    enc = pair_encoder.shipped()
+    text = "John Wilkes Booth shot Abraham Lincoln in Washington."
+    booth, lincoln, washington = (0, 17), (23, 38), (42, 52)
+    probs = enc.sentence_probs(text, [(booth, "Person", lincoln, "Person"),
+                                      (lincoln, "Person", washington, "Location")])
+    assert probs.shape == (2, len(enc.labels))
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert enc.labels[int(probs[0].argmax())] == "killed"
+
+
+def test_encoder_is_a_pipeline_option(encoder_nlp, nlp):
+    assert trained.ENCODER_PIPE in encoder_nlp.pipe_names
+    assert trained.ENCODER_PIPE not in nlp.pipe_names
+    assert encoder_nlp("Rutte met Blinken.")._.get(trained.ENCODER_FLAG)
+    assert not nlp("Rutte met Blinken.")._.get(trained.ENCODER_FLAG)
+
+
+def test_unknown_model_option_is_a_clear_error():
+    with pytest.raises(ModelError, match=r"unknown model option 'gpu'.*\+encoder"):
+        load_model("en_core_web_sm+gpu")
+
+
+def test_missing_encoder_files_are_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="relations-encoder.npz.*export_encoder.py"):
+        pair_encoder.load(tmp_path)
+
+
+def test_corrupt_encoder_files_are_a_clear_error(tmp_path):
+    for suffix in (".npz", ".json", ".tokenizer.json"):
+        (tmp_path / f"{pair_encoder.NAME}{suffix}").write_text("not a model", encoding="utf-8")
+    with pytest.raises(ModelError, match="cannot load the relation encoder"):
+        pair_encoder.load(tmp_path)
+
+
+def test_encoder_beats_maxent_on_conll04_dev_slice(shared_dir, nlp, encoder_nlp, monkeypatch):
+    from kg.eval import conll04
+
+    monkeypatch.setenv("KG_TRAINED", "1")
+    sentences = conll04.load(shared_dir / "data", "dev", limit=CONLL04_SLICE)
+    docs = [s.document() for s in sentences]
+    maxent = conll04.score(sentences, list(extract_many(docs, nlp))).micro("strict")
+    found = list(extract_many(docs, encoder_nlp))
+    with_enc = conll04.score(sentences, found).micro("strict")
+    assert with_enc.f1 > maxent.f1
+    extractors = {r.evidence.extractor for x in found for r in x.relations}
+    assert pair_encoder.EXTRACTOR in extractors
+    assert trained_relations.EXTRACTOR not in extractors  # every model proposal went through the encoder
+    for x, d in zip(found, docs):
+        types = {e.id: e.type for e in x.entities}
+        for r in x.relations:
+            assert d.text[r.evidence.start:r.evidence.end] == r.evidence.text
+            if r.evidence.extractor == pair_encoder.EXTRACTOR:
+                assert (types[r.subject], types[r.object]) == trained_relations.SIGNATURES[r.predicate]
