@@ -694,7 +694,7 @@ def eval_resolution(split: str, data: str | None, model: str | None, limit: int 
 
 @main.group("train")
 def train_group() -> None:
-    """Train the statement and relation models from ../shared/data (see docs/quality.md)."""
+    """Train the statement, entity and relation models from ../shared/data (see docs/quality.md)."""
 
 
 def _train(name: str, config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
@@ -755,6 +755,13 @@ def train_entities(config: str | None, data: str | None, out: str | None, limit:
 def train_relations(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
     """Train the relation classifier on CoNLL04 train (configs/relations.toml)."""
     _train("relations", config, data, out, limit)
+
+
+@train_group.command("encoder")
+@_train_options
+def train_encoder(config: str | None, data: str | None, out: str | None, limit: int | None) -> None:
+    """Fine-tune the opt-in relation encoder on CoNLL04 train (configs/encoder.toml; needs kg[train-encoder])."""
+    _train("encoder", config, data, out, limit)
 
 
 if __name__ == "__main__":  # pragma: no cover

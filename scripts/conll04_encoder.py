@@ -56,7 +56,7 @@ def cmd_train(args) -> None:
     items, counts = encoder.training_items(tok, sents, docs)
     log.info("%d sentences with pairs, labels %s", len(items), counts)
     t1 = time.perf_counter()
-    model = encoder.train(items, epochs=args.epochs, lr=args.lr, batch=args.batch, seed=args.seed)
+    model = encoder.fine_tune(items, epochs=args.epochs, lr=args.lr, batch=args.batch, seed=args.seed)
     t2 = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -231,7 +231,7 @@ def cmd_cv(args) -> None:
             tagger = pycrfsuite.Tagger()
             tagger.open(str(train_model(trainer, Path(tmp), f"rel{f}")))
             items, _ = encoder.training_items(tok, [sents[i] for i in tr], [docs[i] for i in tr])
-            model = encoder.train(items, epochs=args.epochs, lr=args.lr, batch=args.batch, seed=args.seed)
+            model = encoder.fine_tune(items, epochs=args.epochs, lr=args.lr, batch=args.batch, seed=args.seed)
             scorer = encoder.EncoderScorer(model, tok, 1.0)
             for i in te:
                 rows = encoder.pair_rows(sents[i], docs[i], predicted=False)

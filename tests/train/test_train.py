@@ -156,3 +156,52 @@ def test_bootstrap_samples_are_seeded_and_differ_between_bags():
     assert (a, b) == tuple(bootstrap_samples(50, 2, 0))
     assert a != b and len(set(a)) < 50  # drawn with replacement
     assert bootstrap_samples(50, 2, 1) != [a, b]
+
+
+def test_train_encoder_without_torch_is_one_clear_error(tmp_path, data_dir):
+    pytest.importorskip("tokenizers")
+    try:
+        import torch  # noqa: F401
+        pytest.skip("torch is installed here: the missing-stack message cannot be shown")
+    except ImportError:
+        pass
+    result = CliRunner().invoke(main, ["train", "encoder", "--data", str(data_dir), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "kg train encoder needs torch" in result.output and "kg[train-encoder]" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_encoder_export_round_trips_through_the_numpy_runtime(tmp_path):
+    """A random state dict of the shipped shapes, exported as int8 rows, loads back within one quantization step."""
+    import numpy as np
+
+    from kg.nlp.trained import MODEL_DIR, pair_encoder
+    from kg.train.encoder import export
+
+    rng = np.random.default_rng(0)
+    with np.load(MODEL_DIR / "relations-encoder.npz") as shipped:
+        shapes = {k.removesuffix(".q").removesuffix(".f16"): shipped[k].shape
+                  for k in shipped.files if not k.endswith(".scale")}
+    state = {k: rng.normal(0, 0.05, shape).astype(np.float32) for k, shape in shapes.items()}
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "tokenizer.json").write_bytes((MODEL_DIR / "relations-encoder.tokenizer.json").read_bytes())
+    (base / "config.json").write_text(json.dumps({"num_hidden_layers": 6, "num_attention_heads": 12,
+                                                  "layer_norm_eps": 1e-12}), encoding="utf-8")
+    out = tmp_path / "models"
+    export(state, out, {"weight": 0.25, "seed": 7}, base_dir=base)
+
+    enc = pair_encoder.load(out)
+    assert enc.weight == 0.25 and enc.meta["training"] == {"seed": 7}
+    assert np.array_equal(enc.out_w, state["out.weight"].T)  # the pair head stays float32: exact
+
+    def half_steps(w):  # half an int8 step per row: the most rounding may move an entry
+        return (np.abs(w).max(axis=1) / 127 / 2 + 1e-7)[:, None]
+
+    w = state["bert.encoder.layer.3.intermediate.dense.weight"]
+    assert (np.abs(enc.layers[3][5].T - w) <= half_steps(w)).all()  # int8 rows, de-quantized at load
+    words = state["bert.embeddings.word_embeddings.weight"]
+    ids = [101, 2000, 102]
+    assert (np.abs(enc.words[ids] * enc.word_scale[ids, None] - words[ids]) <= half_steps(words[ids])).all()
+    probs = enc.sentence_probs("Ann met Bob.", [((0, 3), "Person", (8, 11), "Person")])
+    assert probs.shape == (1, 6) and abs(probs.sum() - 1) < 1e-5
