@@ -93,3 +93,11 @@ def test_encoder_beats_maxent_on_conll04_dev_slice(shared_dir, nlp, encoder_nlp,
             assert d.text[r.evidence.start:r.evidence.end] == r.evidence.text
             if r.evidence.extractor == pair_encoder.EXTRACTOR:
                 assert (types[r.subject], types[r.object]) == trained_relations.SIGNATURES[r.predicate]
+
+
+def test_encoder_runs_on_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    enc = pair_encoder.shipped()
+    with enc._one_blas_thread():
+        blas = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+        assert blas and all(lib["num_threads"] == 1 for lib in blas)
