@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -117,3 +118,19 @@ def test_a_build_with_no_nlp_in_this_process_never_imports_spacy(nlp, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "no NLP work" in done.stderr, done.stderr
     assert done.stdout.strip().endswith("spacy imported: False"), done.stdout
+
+
+def test_two_processes_with_the_encoder_give_the_output_of_one(nlp, tmp_path):
+    """The ``+encoder`` model name reaches the workers: they load the encoder, and records match one process's."""
+    pytest.importorskip("tokenizers")
+    from kg.nlp.trained import pair_encoder
+
+    src = corpus(tmp_path)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build([src], one, model="en_core_web_sm+encoder", outputs=["jsonl"])
+    result = CliRunner().invoke(main, ["build", str(src), "--out", str(two), "--processes", "2", "--encoder",
+                                       "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    assert (two / EXTRACTIONS).read_bytes() == (one / EXTRACTIONS).read_bytes()
+    records = [json.loads(line) for line in (two / EXTRACTIONS).read_text(encoding="utf-8").splitlines()]
+    assert any(r["evidence"]["extractor"] == pair_encoder.EXTRACTOR for x in records for r in x["relations"])
