@@ -101,3 +101,11 @@ def test_encoder_runs_on_one_blas_thread():
     with enc._one_blas_thread():
         blas = [lib for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
         assert blas and all(lib["num_threads"] == 1 for lib in blas)
+
+
+def test_missing_tokenizers_package_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tokenizers", None)  # what an install without kg[encoder] sees
+    with pytest.raises(ModelError, match=r"pip install 'kg\[encoder\]'"):
+        pair_encoder.load()
