@@ -28,10 +28,11 @@ def main() -> None:
     p.add_argument("--model", required=True, type=Path, help="directory holding encoder.pt and encoder.json")
     p.add_argument("--out", type=Path, default=ROOT / "kg" / "data" / "models")
     p.add_argument("--weight", type=float, default=0.5, help="the encoder's share when averaged with maxent")
+    p.add_argument("--gate", type=float, default=0.1, help="encode sentences where maxent gives a predicate >= this")
     args = p.parse_args()
     meta = json.loads((args.model / "encoder.json").read_text(encoding="utf-8"))
     state = {k: v.detach().float().numpy() for k, v in torch.load(args.model / "encoder.pt", map_location="cpu").items()}
-    path = export(state, args.out, {**meta, "weight": args.weight})
+    path = export(state, args.out, {**meta, "weight": args.weight, "gate": args.gate})
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB), its tokenizer and meta")
 
 

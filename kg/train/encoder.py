@@ -269,7 +269,8 @@ def export(state: dict[str, np.ndarray], out_dir: Path, meta: dict, base_dir: Pa
       21 MB instead of 91 MB in float32.
     - ``relations-encoder.tokenizer.json``: the base model's WordPiece tokenizer.
     - ``relations-encoder.json``: labels, types, limits, the averaging weight
-      (``meta["weight"]``) and the training record (``meta``).
+      and the cascade gate (``meta["weight"]``, ``meta["gate"]``) and the
+      training record (the rest of ``meta``).
     """
     from kg.nlp.trained.pair_encoder import NAME
 
@@ -299,8 +300,9 @@ def export(state: dict[str, np.ndarray], out_dir: Path, meta: dict, base_dir: Pa
         "heads": config["num_attention_heads"],
         "layer_norm_eps": config["layer_norm_eps"],
         "weight": float(meta.get("weight", 0.5)),
+        "gate": float(meta.get("gate", 0.0)),
         "quantization": "int8 rows (weight-only) for embeddings and linear layers; float16 positions",
-        "training": {k: v for k, v in meta.items() if k != "weight"},
+        "training": {k: v for k, v in meta.items() if k not in ("weight", "gate")},
     }
     (out_dir / f"{NAME}.json").write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
     return out_dir / f"{NAME}.npz"
@@ -361,6 +363,7 @@ def train(config: dict, data_root: Path, out_dir: Path, *, limit: int | None = N
     t2 = time.perf_counter()
     meta = {"label_counts": counts, "sentences": len(items), **settings, "threads": threads,
             "weight": float(config.get("decide", {}).get("weight", 0.5)),
+            "gate": float(config.get("decide", {}).get("gate", 0.0)),
             "seconds": {"prepare": round(t1 - t0, 1), "train": round(t2 - t1, 1)}}
     export({k: v.detach().float().numpy() for k, v in model.state_dict().items()}, out_dir, meta)
     meta["seconds"]["total"] = round(time.perf_counter() - t0, 1)

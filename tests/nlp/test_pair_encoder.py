@@ -109,3 +109,23 @@ def test_missing_tokenizers_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "tokenizers", None)  # what an install without kg[encoder] sees
     with pytest.raises(ModelError, match=r"pip install 'kg\[encoder\]'"):
         pair_encoder.load()
+
+
+def test_cascade_encodes_only_sentences_the_maxent_model_finds_promising(encoder_nlp):
+    import copy
+
+    doc = encoder_nlp("John Wilkes Booth shot Abraham Lincoln. Mary Todd lived in Springfield.")
+    s1, s2 = list(doc.sents)
+    booth, lincoln = doc.char_span(0, 17), doc.char_span(23, 38)
+    mary, springfield = doc.char_span(40, 49), doc.char_span(59, 70)
+    assert None not in (booth, lincoln, mary, springfield) and booth.sent == s1 and mary.sent == s2
+    pairs = [(booth, "Person", lincoln, "Person"), (mary, "Person", springfield, "Location")]
+    base = [{"NONE": 0.5, "killed": 0.5}, {"NONE": 0.95, "livesIn": 0.05}]
+    enc = copy.copy(pair_encoder.shipped())
+    enc.gate = 0.1
+    gated = enc(doc, pairs, base)
+    assert gated[1] == base[1]  # the second sentence is not promising: maxent's probabilities, not encoded
+    assert gated[0] != base[0] and abs(sum(gated[0].values()) - 1) < 1e-6  # the first is averaged
+    enc.gate = 0.0
+    every = enc(doc, pairs, base)
+    assert every[0] == gated[0] and every[1] != base[1]

@@ -189,10 +189,10 @@ def test_encoder_export_round_trips_through_the_numpy_runtime(tmp_path):
     (base / "config.json").write_text(json.dumps({"num_hidden_layers": 6, "num_attention_heads": 12,
                                                   "layer_norm_eps": 1e-12}), encoding="utf-8")
     out = tmp_path / "models"
-    export(state, out, {"weight": 0.25, "seed": 7}, base_dir=base)
+    export(state, out, {"weight": 0.25, "gate": 0.3, "seed": 7}, base_dir=base)
 
     enc = pair_encoder.load(out)
-    assert enc.weight == 0.25 and enc.meta["training"] == {"seed": 7}
+    assert enc.weight == 0.25 and enc.gate == 0.3 and enc.meta["training"] == {"seed": 7}
     assert np.array_equal(enc.out_w, state["out.weight"].T)  # the pair head stays float32: exact
 
     def half_steps(w):  # half an int8 step per row: the most rounding may move an entry

@@ -79,6 +79,8 @@ class PairEncoder:
         self.eps = float(meta["layer_norm_eps"])
         self.heads = int(meta["heads"])
         self.weight = float(meta["weight"])
+        #: Encode a sentence only if maxent gives one of its pairs a predicate at least this probable.
+        self.gate = float(meta.get("gate", 0.0))
         self.tokenizer = tokenizer
         self.extractor = EXTRACTOR
 
@@ -168,6 +170,14 @@ class PairEncoder:
 
         The signature of :data:`kg.nlp.trained.relations.PAIR_SCORER`: one
         encoding per sentence, shared by all of its pairs.
+
+        A cascade: a sentence is encoded only if the maxent model gives one of
+        its pairs at least :attr:`gate` for some predicate; the pairs of the
+        other sentences keep maxent's probabilities. On news most sentences
+        with a candidate pair relate nothing (on 40 PolNeAR train articles the
+        gate 0.1 skips 274 of 461 such sentences, and the encoder's time falls
+        by about 60%); on CoNLL04 dev, strict F1 is 0.6060 with the gate and
+        0.6075 without.
         """
         groups: dict[tuple[int, int], list[int]] = {}
         sents = {}
@@ -175,20 +185,21 @@ class PairEncoder:
             s = e1.sent
             sents[(s.start, s.end)] = s
             groups.setdefault((s.start, s.end), []).append(k)
-        probs: list = [None] * len(pairs)
+        out = [dict(mx) for mx in base]
+        w = self.weight
         with self._one_blas_thread():
             for key, idx in groups.items():
+                if max(_best_predicate(base[i]) for i in idx) < self.gate:
+                    continue
                 s = sents[key]
                 base_char = s.start_char
                 spans = [((e1.start_char - base_char, e1.end_char - base_char), t1,
                           (e2.start_char - base_char, e2.end_char - base_char), t2)
                          for e1, t1, e2, t2 in (pairs[i] for i in idx)]
-                for i, row in zip(idx, self.sentence_probs(s.text, spans)):
-                    probs[i] = row
-        w = self.weight
-        return [{lab: w * float(p[k]) + (1 - w) * mx.get(lab, 0.0) for k, lab in enumerate(self.labels)}
-                for p, mx in zip(probs, base)]
-
+                for i, p in zip(idx, self.sentence_probs(s.text, spans)):
+                    out[i] = {lab: w * float(p[k]) + (1 - w) * base[i].get(lab, 0.0)
+                              for k, lab in enumerate(self.labels)}
+        return out
 
     def _one_blas_thread(self):
         """Run the matrix products on one BLAS thread.
@@ -211,6 +222,11 @@ def _blas_controller():
     except ImportError:
         return None
     return ThreadpoolController()
+
+
+def _best_predicate(probs: dict[str, float]) -> float:
+    """The highest probability of a predicate (any label but ``NONE``) in a maxent distribution."""
+    return max((p for label, p in probs.items() if label != "NONE"), default=0.0)
 
 
 def _pieces(offsets, a: int, b: int) -> list[int]:
