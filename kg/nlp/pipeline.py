@@ -60,7 +60,6 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
     return nlp
 
 
-
 def release_models() -> None:
     """Drop the pipelines and trained models this process loaded, and give their memory back to the system.
 
