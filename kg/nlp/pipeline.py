@@ -70,10 +70,14 @@ def release_models() -> None:
     sum. A later :func:`load_model` loads afresh. Where the C library has no
     ``malloc_trim`` (not glibc), freed memory stays with the process for reuse.
     """
+    import sys
+
     from kg.nlp import trained
 
     load_model.cache_clear()
     trained.models.cache_clear()
+    if "kg.nlp.trained.pair_encoder" in sys.modules:  # the opt-in relation encoder's weights (~60 MB)
+        sys.modules["kg.nlp.trained.pair_encoder"].shipped.cache_clear()
     gc.collect()
     try:
         trim = ctypes.CDLL(None).malloc_trim

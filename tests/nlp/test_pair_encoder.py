@@ -129,3 +129,12 @@ def test_cascade_encodes_only_sentences_the_maxent_model_finds_promising(encoder
     enc.gate = 0.0
     every = enc(doc, pairs, base)
     assert every[0] == gated[0] and every[1] != base[1]
+
+
+def test_release_models_drops_the_encoder_too():
+    """kg build releases the models before its output pass; the encoder's weights must go with them."""
+    from kg.nlp.pipeline import release_models
+
+    before = pair_encoder.shipped()
+    release_models()
+    assert pair_encoder.shipped() is not before
