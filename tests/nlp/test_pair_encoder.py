@@ -43,8 +43,8 @@ def test_sentence_probabilities_are_distributions_and_favour_the_killing():
     enc = pair_encoder.shipped()
     text = "John Wilkes Booth shot Abraham Lincoln in Washington."
     booth, lincoln, washington = (0, 17), (23, 38), (42, 52)
-    probs = enc.sentence_probs(text, [(booth, "Person", lincoln, "Person"),
-                                      (lincoln, "Person", washington, "Location")])
+    probs = np.stack(enc.sentence_probs(text, [(booth, "Person", lincoln, "Person"),
+                                               (lincoln, "Person", washington, "Location")]))
     assert probs.shape == (2, len(enc.labels))
     assert np.allclose(probs.sum(axis=1), 1.0)
     assert enc.labels[int(probs[0].argmax())] == "killed"
@@ -138,3 +138,18 @@ def test_release_models_drops_the_encoder_too():
     before = pair_encoder.shipped()
     release_models()
     assert pair_encoder.shipped() is not before
+
+
+def test_a_sentence_longer_than_the_encoder_window_is_truncated_not_an_error():
+    """Past 256 wordpieces the tokenizer truncates (as in training); a pair beyond the cut is left to maxent."""
+    enc = pair_encoder.shipped()
+    filler = " ".join(["the committee discussed the budget"] * 60)  # ~300 wordpieces
+    text = f"Mark Rutte met Antony Blinken, and {filler}, said Pat Ryder in Brussels."
+    assert len(enc.tokenizer.encode(text).ids) == enc.meta["max_wordpieces"]
+    rutte, blinken = (0, 10), (15, 29)
+    ryder = (text.index("Pat Ryder"), text.index("Pat Ryder") + 9)
+    brussels = (text.index("Brussels"), text.index("Brussels") + 8)
+    seen, cut = enc.sentence_probs(text, [(rutte, "Person", blinken, "Person"),
+                                          (ryder, "Person", brussels, "Location")])
+    assert seen.shape == (len(enc.labels),) and abs(seen.sum() - 1) < 1e-5
+    assert cut is None  # the encoder never saw Ryder or Brussels: the caller keeps maxent's probabilities

@@ -141,29 +141,38 @@ class PairEncoder:
             x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
         return x
 
-    def sentence_probs(self, text: str, pairs: list[tuple]) -> np.ndarray:
-        """Class probabilities ``[len(pairs), len(labels)]`` for pairs of character spans in ``text``.
+    def sentence_probs(self, text: str, pairs: list[tuple]) -> list[np.ndarray | None]:
+        """Class probabilities (one row of ``len(labels)`` per pair) for pairs of character spans in ``text``.
 
         Each pair is ``((subject start, end), subject type, (object start, end), object type)``,
-        offsets relative to ``text``.
+        offsets relative to ``text``. A pair is ``None`` when its subject or object lies past the
+        :data:`max_wordpieces` the text is truncated to: the encoder never saw it.
         """
         enc = self.tokenizer.encode(text)
         offsets = enc.offsets
         hid = self.hidden(enc.ids)
         zeros = np.zeros(hid.shape[1], dtype=hid.dtype)
-        rows = []
-        for (a1, b1), t1, (a2, b2), t2 in pairs:
+        out: list[np.ndarray | None] = [None] * len(pairs)
+        rows, where = [], []
+        for j, ((a1, b1), t1, (a2, b2), t2) in enumerate(pairs):
+            subj, obj = _pieces(offsets, a1, b1), _pieces(offsets, a2, b2)
+            if not subj or not obj:
+                continue  # past the window the text was truncated to
             lo, hi = (b1, a2) if b1 <= a2 else (b2, a1)
             between = _pieces(offsets, lo, hi)
             rows.append(np.concatenate([
                 hid[0],
-                hid[_pieces(offsets, a1, b1) or [0]].max(axis=0),
-                hid[_pieces(offsets, a2, b2) or [0]].max(axis=0),
+                hid[subj].max(axis=0),
+                hid[obj].max(axis=0),
                 hid[between].max(axis=0) if between else zeros,
                 self.type_emb[self.types.index(t1)],
                 self.type_emb[self.types.index(t2)],
             ]))
-        return _softmax(np.stack(rows) @ self.out_w + self.out_b)
+            where.append(j)
+        if rows:
+            for j, p in zip(where, _softmax(np.stack(rows) @ self.out_w + self.out_b)):
+                out[j] = p
+        return out
 
     def __call__(self, doc, pairs: list[tuple], base: list[dict[str, float]]) -> list[dict[str, float]]:
         """Probabilities for candidate pairs ``(e1, t1, e2, t2)`` of ``doc``, averaged with maxent's ``base``.
@@ -197,8 +206,9 @@ class PairEncoder:
                           (e2.start_char - base_char, e2.end_char - base_char), t2)
                          for e1, t1, e2, t2 in (pairs[i] for i in idx)]
                 for i, p in zip(idx, self.sentence_probs(s.text, spans)):
-                    out[i] = {lab: w * float(p[k]) + (1 - w) * base[i].get(lab, 0.0)
-                              for k, lab in enumerate(self.labels)}
+                    if p is not None:  # else past the encoder's window: maxent's probabilities stand
+                        out[i] = {lab: w * float(p[k]) + (1 - w) * base[i].get(lab, 0.0)
+                                  for k, lab in enumerate(self.labels)}
         return out
 
     def _one_blas_thread(self):
