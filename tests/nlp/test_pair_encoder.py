@@ -140,7 +140,7 @@ def test_release_models_drops_the_encoder_too():
     assert pair_encoder.shipped() is not before
 
 
-def test_a_sentence_longer_than_the_encoder_window_is_truncated_not_an_error():
+def test_pairs_past_the_window_of_a_long_sentence_are_left_to_maxent():
     """Past 256 wordpieces the tokenizer truncates (as in training); a pair beyond the cut is left to maxent."""
     enc = pair_encoder.shipped()
     filler = " ".join(["the committee discussed the budget"] * 60)  # ~300 wordpieces
