@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from kg.errors import ModelError
+from kg.nlp.trained.pair_encoder import by_sentence, wordpieces  # the runtime's pair grouping and span lookup
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +61,6 @@ def pair_rows(sentence, doc, predicted: bool = True) -> list[tuple]:
     return [(*spans, label) for spans, label in rows]
 
 
-def by_sentence(pairs: list[tuple]) -> list[tuple]:
-    """Group pairs ``(e1, t1, e2, t2, ...)`` by the spaCy sentence of ``e1``: ``[(sent, [indices])]``."""
-    groups: dict[tuple, list[int]] = {}
-    sents = {}
-    for k, p in enumerate(pairs):
-        s = p[0].sent
-        key = (s.start, s.end)
-        sents[key] = s
-        groups.setdefault(key, []).append(k)
-    return [(sents[key], idx) for key, idx in groups.items()]
-
-
-def _wordpieces(offsets, a: int, b: int) -> list[int]:
-    return [i for i, (s, e) in enumerate(offsets) if e > s and s < b and e > a]
-
-
 def featurize(tokenizer, sent, pairs: list[tuple]) -> dict:
     """Tokenize one sentence and locate each pair's subject / object / between wordpieces."""
     enc = tokenizer(sent.text, return_offsets_mapping=True, truncation=True, max_length=MAX_WORDPIECES)
@@ -87,8 +72,8 @@ def featurize(tokenizer, sent, pairs: list[tuple]) -> dict:
         a1, b1 = e1.start_char - base, e1.end_char - base
         a2, b2 = e2.start_char - base, e2.end_char - base
         lo, hi = (b1, a2) if b1 <= a2 else (b2, a1)
-        out.append((_wordpieces(offsets, a1, b1) or [0], _wordpieces(offsets, a2, b2) or [0],
-                    _wordpieces(offsets, lo, hi), TYPES.index(t1), TYPES.index(t2)))
+        out.append((wordpieces(offsets, a1, b1) or [0], wordpieces(offsets, a2, b2) or [0],
+                    wordpieces(offsets, lo, hi), TYPES.index(t1), TYPES.index(t2)))
     return {"input_ids": enc["input_ids"], "pairs": out}
 
 

@@ -155,11 +155,11 @@ class PairEncoder:
         out: list[np.ndarray | None] = [None] * len(pairs)
         rows, where = [], []
         for j, ((a1, b1), t1, (a2, b2), t2) in enumerate(pairs):
-            subj, obj = _pieces(offsets, a1, b1), _pieces(offsets, a2, b2)
+            subj, obj = wordpieces(offsets, a1, b1), wordpieces(offsets, a2, b2)
             if not subj or not obj:
                 continue  # past the window the text was truncated to
             lo, hi = (b1, a2) if b1 <= a2 else (b2, a1)
-            between = _pieces(offsets, lo, hi)
+            between = wordpieces(offsets, lo, hi)
             rows.append(np.concatenate([
                 hid[0],
                 hid[subj].max(axis=0),
@@ -188,19 +188,13 @@ class PairEncoder:
         by about 60%); on CoNLL04 dev, strict F1 is 0.6060 with the gate and
         0.6075 without.
         """
-        groups: dict[tuple[int, int], list[int]] = {}
-        sents = {}
-        for k, (e1, *_rest) in enumerate(pairs):
-            s = e1.sent
-            sents[(s.start, s.end)] = s
-            groups.setdefault((s.start, s.end), []).append(k)
+        todo = [(s, idx) for s, idx in by_sentence(pairs) if max(_best_predicate(base[i]) for i in idx) >= self.gate]
         out = [dict(mx) for mx in base]
+        if not todo:
+            return out
         w = self.weight
         with self._one_blas_thread():
-            for key, idx in groups.items():
-                if max(_best_predicate(base[i]) for i in idx) < self.gate:
-                    continue
-                s = sents[key]
+            for s, idx in todo:
                 base_char = s.start_char
                 spans = [((e1.start_char - base_char, e1.end_char - base_char), t1,
                           (e2.start_char - base_char, e2.end_char - base_char), t2)
@@ -239,9 +233,28 @@ def _best_predicate(probs: dict[str, float]) -> float:
     return max((p for label, p in probs.items() if label != "NONE"), default=0.0)
 
 
-def _pieces(offsets, a: int, b: int) -> list[int]:
-    """Indices of the wordpieces overlapping characters ``[a, b)`` (special tokens have empty offsets)."""
+def wordpieces(offsets, a: int, b: int) -> list[int]:
+    """Indices of the wordpieces overlapping characters ``[a, b)`` (special tokens have empty offsets).
+
+    >>> wordpieces([(0, 0), (0, 4), (5, 8), (8, 9), (0, 0)], 5, 9)
+    [2, 3]
+    """
     return [i for i, (s, e) in enumerate(offsets) if e > s and s < b and e > a]
+
+
+def by_sentence(pairs: list[tuple]) -> list[tuple]:
+    """Group pairs ``(e1, t1, e2, t2, ...)`` by the spaCy sentence of ``e1``: ``[(sent, [indices])]``.
+
+    The pairs of one sentence share its encoding (training and run time alike).
+    """
+    groups: dict[tuple, list[int]] = {}
+    sents = {}
+    for k, p in enumerate(pairs):
+        s = p[0].sent
+        key = (s.start, s.end)
+        sents[key] = s
+        groups.setdefault(key, []).append(k)
+    return [(sents[key], idx) for key, idx in groups.items()]
 
 
 def load(model_dir: Path | None = None) -> PairEncoder:
