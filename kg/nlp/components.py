@@ -2,7 +2,7 @@
 
 Order in the pipeline::
 
-    tok2vec → tagger → kg_line_sentences → parser → … → kg_gazetteer → ner → kg_entity_fixes
+    tok2vec → tagger → kg_line_sentences → parser → attribute_ruler (compiled) → … → kg_gazetteer → ner → kg_entity_fixes
 
 ``kg_line_sentences`` must run before the parser (which respects preset
 boundaries); ``kg_gazetteer`` before the NER (which predicts around preset
@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from kg.nlp import entities, sentences
+from kg.nlp import attribute_rules, entities, sentences
 
 
 @Language.component("kg_line_sentences", assigns=["token.is_sent_start"])
@@ -44,7 +44,12 @@ def make_entity_fixes(nlp: Language, name: str) -> EntityFixes:
 
 
 def add_to(nlp: Language) -> None:
-    """Add kg's components to a loaded pipeline (idempotent)."""
+    """Add kg's components to a loaded pipeline (idempotent).
+
+    The model's own attribute ruler is swapped for its compiled form
+    (:mod:`kg.nlp.attribute_rules`): the same annotations, faster.
+    """
+    attribute_rules.swap_in(nlp)
     names = nlp.pipe_names
     if "kg_line_sentences" not in names:
         if "parser" in names:
