@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
-from kg import DEFAULT_MODEL, ids
+from kg import DEFAULT_MODEL, collector, ids
 from kg.errors import ConfigError, InputError, KGError, SinkError
 from kg.ingest import DEFAULT_MAX_CHARS, read_documents
 from kg.model import Document, Extraction, Record
@@ -214,7 +214,8 @@ def write_outputs(
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        with ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=collector.tune) as pool:
             # start the output processes and import their writers while this one resolves the entities
             for group in groups[1:]:
                 pool.submit(_import_writers, group)
@@ -479,6 +480,7 @@ def _nlp(model: str, max_chars: int):
     if max_chars > nlp.max_length:
         # The user raised --max-chars on purpose; let spaCy accept it too.
         nlp.max_length = max_chars
+    collector.freeze_loaded()  # the collector skips the model's objects from now on
     return nlp
 
 
@@ -496,6 +498,7 @@ def _extract_lazily(documents: Iterator[Document], model: str, max_chars: int, b
     yield from extract_many(itertools.chain([first], documents), nlp, batch_size=batch_size)
 
 
+@collector.tuned()
 def build(
     inputs: Sequence[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
@@ -688,6 +691,7 @@ def forget(
     return tally.summary(started, written)
 
 
+@collector.tuned()
 def extract_records(
     inputs: Sequence[str | os.PathLike[str]],
     target: str | os.PathLike[str],

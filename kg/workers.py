@@ -25,6 +25,7 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Iterable, Iterator, Sequence
 
+from kg import collector
 from kg.model import Document, Extraction, Record
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def worker_model(model: str, max_chars: int):
             nlp.max_length = max_chars  # the user raised --max-chars on purpose
         _MODELS[key] = nlp
         _STATS["loads"] += 1
+        collector.freeze_loaded()  # the collector skips the model's objects from now on
         log.info("worker %d loaded %s", os.getpid(), model)
     return nlp
 
@@ -113,6 +115,7 @@ def batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]
 
 
 def _init_worker(model: str, max_chars: int) -> None:
+    collector.tune()  # this process only extracts
     worker_model(model, max_chars)  # load before the first batch arrives
 
 

@@ -74,8 +74,11 @@ def release_models() -> None:
 
     from kg.nlp import trained
 
+    from kg import collector
+
     load_model.cache_clear()
     trained.models.cache_clear()
+    collector.unfreeze()  # frozen objects are never collected, cycles among them included
     if "kg.nlp.trained.pair_encoder" in sys.modules:  # the opt-in relation encoder's weights (~60 MB)
         sys.modules["kg.nlp.trained.pair_encoder"].shipped.cache_clear()
     gc.collect()
