@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from kg.nlp import attribute_rules, entities, sentences
+from kg.nlp import attribute_rules, entities, lemma_tables, sentences
 
 
 @Language.component("kg_line_sentences", assigns=["token.is_sent_start"])
@@ -47,9 +47,11 @@ def add_to(nlp: Language) -> None:
     """Add kg's components to a loaded pipeline (idempotent).
 
     The model's own attribute ruler is swapped for its compiled form
-    (:mod:`kg.nlp.attribute_rules`): the same annotations, faster.
+    (:mod:`kg.nlp.attribute_rules`) and its lemmatizer's word lists become
+    sets (:mod:`kg.nlp.lemma_tables`): the same annotations, faster.
     """
     attribute_rules.swap_in(nlp)
+    lemma_tables.index_as_sets(nlp)
     names = nlp.pipe_names
     if "kg_line_sentences" not in names:
         if "parser" in names:
