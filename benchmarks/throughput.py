@@ -26,6 +26,7 @@ Usage::
     python benchmarks/throughput.py --format jsonl  # NLP pass + records only
     python benchmarks/throughput.py --memory-only   # peak RSS, all articles vs --small, 1 process
     python benchmarks/throughput.py --encoder       # plus a 1-process row with the opt-in relation encoder
+    python benchmarks/throughput.py --repeat 3      # three rounds back to back; medians of rows and ratios
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,6 +117,21 @@ def run_tree(cmd: list[str], *, env: dict[str, str] | None = None, marker: Path 
     return seconds, peak, out + err
 
 
+def raw_spacy(files: list[Path]) -> dict:
+    """Raw ``nlp.pipe`` over ``files`` in a fresh process: whole-process seconds, the loop alone, RSS and CPU."""
+    marks: dict = {}
+    seconds, peak, out = run_tree([sys.executable, "-c", RAW_SCRIPT, *map(str, files)], marks=marks)
+    loop = json.loads(out.strip().splitlines()[0])
+    # Wall time of the whole process (imports, model load, reading, nlp.pipe), as for kg build.
+    return {"seconds": seconds, "rss": peak, "cpu": marks["cpu"], "loop_seconds": loop["seconds"]}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """Each number's median over ``runs`` (one run's own values when there is one); other fields from the first."""
+    return {key: statistics.median(r[key] for r in runs) if isinstance(value, (int, float)) else value
+            for key, value in runs[0].items()}
+
+
 def kg_build(corpus: Path, processes: int, formats: str | None, encoder: bool = False) -> dict:
     out = Path(tempfile.mkdtemp(prefix="kg-bench-out-"))
     cmd = [sys.executable, "-m", "kg", "build", str(corpus), "--out", str(out), "--processes", str(processes)]
@@ -142,9 +159,14 @@ def main() -> None:
     ap.add_argument("--memory-only", action="store_true",
                     help="Only the memory comparison: peak RSS of 1-process builds of all articles and of --small "
                          "(no raw or 2-process rows; RSS does not depend on the machine's load, speed does).")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="Rounds of the raw, 1-process and 2-process runs, back to back; report medians (default 1). "
+                         "Shared machines drift by 20%% within minutes: use 3 or more for numbers to quote.")
     ap.add_argument("--encoder", action="store_true",
                     help="Also time a 1-process build with the opt-in relation encoder (kg build --encoder).")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("--repeat must be 1 or more")
 
     text_dir = data_dir() / "polnear" / "train" / "text"
     files = sorted(text_dir.glob("*.txt"))
@@ -170,20 +192,19 @@ def main() -> None:
         if args.memory_only:
             memory_only(corpus, corpus_small, len(files), len(small), words, small_words, args.formats)
             return
-        rows = []
-        raw_marks: dict = {}
-        seconds, peak, out = run_tree([sys.executable, "-c", RAW_SCRIPT, *map(str, files)], marks=raw_marks)
-        raw = json.loads(out.strip().splitlines()[0])
-        # Wall time of the whole process (imports, model load, reading, nlp.pipe), as for kg build;
-        # the nlp.pipe loop alone is reported too.
-        rows.append(("raw nlp.pipe (en_core_web_sm)", len(files), seconds, peak,
-                     f"nlp.pipe loop alone {raw['seconds']:.1f} s ({words / raw['seconds']:,.0f} words/s)",
-                     raw_marks["cpu"]))
-        raw_wps = words / seconds
-
-        one = kg_build(corpus, 1, args.formats)
+        rounds = []  # (raw, one, two) per round, run back to back so each round's ratios share its machine state
+        for r in range(args.repeat):
+            rounds.append((raw_spacy(files), kg_build(corpus, 1, args.formats), kg_build(corpus, 2, args.formats)))
+            if args.repeat > 1:
+                raw_r, one_r, two_r = rounds[-1]
+                print(f"round {r + 1}: raw {raw_r['seconds']:.1f} s, kg 1 process {one_r['seconds']:.1f} s, "
+                      f"2 processes {two_r['seconds']:.1f} s", file=sys.stderr, flush=True)
+        raw, one, two = (median_run([rnd[i] for rnd in rounds]) for i in range(3))
+        rows = [("raw nlp.pipe (en_core_web_sm)", len(files), raw["seconds"], raw["rss"],
+                 f"nlp.pipe loop alone {raw['loop_seconds']:.1f} s ({words / raw['loop_seconds']:,.0f} words/s)",
+                 raw["cpu"])]
+        raw_wps = words / raw["seconds"]
         rows.append(("kg build --processes 1", len(files), one["seconds"], one["rss"], one["summary"], one["cpu"]))
-        two = kg_build(corpus, 2, args.formats)
         rows.append(("kg build --processes 2", len(files), two["seconds"], two["rss"], two["summary"], two["cpu"]))
         few = kg_build(corpus_small, 1, args.formats)
         rows.append(("kg build --processes 1", len(small), few["seconds"], few["rss"], few["summary"], few["cpu"]))
@@ -195,6 +216,13 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+    per_round = {
+        "ratio_kg1_raw": [r["seconds"] / o["seconds"] for r, o, _ in rounds],
+        "ratio_nlp1_raw": [r["seconds"] / o["nlp_seconds"] for r, o, _ in rounds],
+        "speedup_2_vs_1": [o["seconds"] / t["seconds"] for _, o, t in rounds],
+        "speedup_nlp_2_vs_1": [o["nlp_seconds"] / t["nlp_seconds"] for _, o, t in rounds],
+        "cpu_ratio_kg1_raw": [r["cpu"] / o["cpu"] for r, o, _ in rounds],
+    }
     wps = {
         "raw": raw_wps,
         "kg1": words / one["seconds"],
@@ -211,13 +239,12 @@ def main() -> None:
         "load_before": load_before,
         "load_after": load_after,
         "words_per_second": wps,
-        "ratio_kg1_raw": wps["kg1"] / wps["raw"],
-        "ratio_nlp1_raw": (words / one["nlp_seconds"]) / wps["raw"],
-        "speedup_nlp_2_vs_1": one["nlp_seconds"] / two["nlp_seconds"],
+        "rounds": len(rounds),
+        "per_round": per_round,
+        **{key: statistics.median(values) for key, values in per_round.items()},
         "nlp_seconds": {"kg1": one["nlp_seconds"], "kg2": two["nlp_seconds"], "kg1_small": few["nlp_seconds"]},
         "nlp_peak_rss_mb": {"kg1": one["nlp_rss"] / 2**20, "kg2": two["nlp_rss"] / 2**20,
                             "kg1_small": few["nlp_rss"] / 2**20},
-        "speedup_2_vs_1": one["seconds"] / two["seconds"],
         "peak_rss_mb": {
             "raw": rows[0][3] / 2**20,
             "kg1": one["rss"] / 2**20,
@@ -225,8 +252,7 @@ def main() -> None:
             f"kg1_{len(small)}": few["rss"] / 2**20,
         },
         "rss_ratio_all_vs_small": one["rss"] / few["rss"],
-        "cpu_seconds": {"raw": raw_marks["cpu"], "kg1": one["cpu"], "kg2": two["cpu"], "kg1_small": few["cpu"]},
-        "cpu_ratio_kg1_raw": raw_marks["cpu"] / one["cpu"],
+        "cpu_seconds": {"raw": raw["cpu"], "kg1": one["cpu"], "kg2": two["cpu"], "kg1_small": few["cpu"]},
     }
     if args.encoder:
         wps["kg1_encoder"] = words / enc["seconds"]
@@ -248,6 +274,11 @@ def main() -> None:
         w = words if n == len(files) else small_words
         print(f"  {name} ({n}): {run['nlp_seconds']:.1f} s, {w / run['nlp_seconds']:,.0f} words/s, "
               f"peak RSS {run['nlp_rss'] / 2**20:,.0f} MB")
+    if len(rounds) > 1:
+        print(f"{len(rounds)} rounds (raw, 1 process, 2 processes back to back); the table holds each row's median, "
+              "the ratios below are the medians of the rounds' ratios:")
+        for key, values in per_round.items():
+            print(f"  {key}: {', '.join(f'{v:.2f}' for v in values)}")
     print(f"kg build / raw spaCy, 1 process: {result['ratio_kg1_raw']:.2f} (goal >= 0.85); "
           f"NLP pass only: {result['ratio_nlp1_raw']:.2f}")
     print(f"kg build / raw spaCy in CPU seconds (steadier under load), 1 process: {result['cpu_ratio_kg1_raw']:.2f}")
