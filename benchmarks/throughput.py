@@ -54,19 +54,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 RAW_SCRIPT = r"""
 import json, sys, time
-import spacy
-from kg.nlp.pipeline import MODEL_PACKAGES
-paths = sys.argv[1:]
-texts = [open(p, encoding="utf-8").read() if p != "--fast" else "" for p in paths]
-nlp = None
-fast = paths[0] == "--fast"  # the same model with kg's two exact speed-ups of its own components
-paths = paths[fast:]
-texts = texts[fast:]
-for name in MODEL_PACKAGES.get("en_core_web_sm", ("en_core_web_sm",)):
-    try:
-        nlp = spacy.load(name); break
-    except OSError:
-        pass
+from kg.nlp.pipeline import load_spacy
+fast = sys.argv[1:2] == ["--fast"]  # the same model with kg's two exact speed-ups of its own components
+texts = [open(p, encoding="utf-8").read() for p in sys.argv[1 + fast:]]
+nlp = load_spacy("en_core_web_sm")  # spacy.load, no kg components
 if fast:
     from kg.nlp import attribute_rules, lemma_tables
     attribute_rules.swap_in(nlp)

