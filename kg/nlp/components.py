@@ -2,7 +2,8 @@
 
 Order in the pipeline::
 
-    tok2vec → tagger → kg_line_sentences → parser → attribute_ruler (compiled) → … → kg_gazetteer → ner → kg_entity_fixes
+    tok2vec → tagger → kg_line_sentences → parser → attribute_ruler (compiled) → lemmatizer
+            → kg_gazetteer → ner → kg_entity_fixes
 
 ``kg_line_sentences`` must run before the parser (which respects preset
 boundaries); ``kg_gazetteer`` before the NER (which predicts around preset

@@ -82,9 +82,8 @@ def release_models() -> None:
     """
     import sys
 
-    from kg.nlp import trained
-
     from kg import collector
+    from kg.nlp import trained
 
     load_model.cache_clear()
     trained.models.cache_clear()
