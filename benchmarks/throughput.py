@@ -6,8 +6,7 @@ articles) this measures, each in a fresh subprocess:
 1. raw ``nlp.pipe`` over the texts with the same model (``spacy.load``, no kg
    components, docs discarded, ``batch_size=16`` as kg uses): the ceiling. Its
    wall time includes starting Python and loading the model, like ``kg build``'s;
-   the time of the ``nlp.pipe`` loop alone is printed as well;
-   Then the same with kg's two exact speed-ups of the model's own components
+   the time of the ``nlp.pipe`` loop alone is printed as well; then the same with kg's two exact speed-ups of the model's own components
    (its attribute ruler compiled, its lemmatizer's word lists as sets: the
    same annotations), to measure kg's own cost like for like;
 2. ``kg build`` with 1 process and with 2 processes (``--processes``), whole
@@ -199,7 +198,8 @@ def main() -> None:
         if args.memory_only:
             memory_only(corpus, corpus_small, len(files), len(small), words, small_words, args.formats)
             return
-        rounds = []  # (raw, one, two) per round, run back to back so each round's ratios share its machine state
+        rounds = []  # (raw, 1 process, 2 processes, raw with the speed-ups) per round, back to back: each
+        # round's ratios share its machine state
         for r in range(args.repeat):
             rounds.append((raw_spacy(files), kg_build(corpus, 1, args.formats), kg_build(corpus, 2, args.formats),
                            raw_spacy(files, fast=True)))
@@ -288,7 +288,8 @@ def main() -> None:
         print(f"  {name} ({n}): {run['nlp_seconds']:.1f} s, {w / run['nlp_seconds']:,.0f} words/s, "
               f"peak RSS {run['nlp_rss'] / 2**20:,.0f} MB")
     if len(rounds) > 1:
-        print(f"{len(rounds)} rounds (raw, 1 process, 2 processes back to back); the table holds each row's median, "
+        print(f"{len(rounds)} rounds (raw, 1 process, 2 processes, raw with the speed-ups, back to back); "
+              "the table holds each row's median, "
               "the ratios below are the medians of the rounds' ratios:")
         for key, values in per_round.items():
             print(f"  {key}: {', '.join(f'{v:.2f}' for v in values)}")
