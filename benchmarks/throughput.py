@@ -6,9 +6,10 @@ articles) this measures, each in a fresh subprocess:
 1. raw ``nlp.pipe`` over the texts with the same model (``spacy.load``, no kg
    components, docs discarded, ``batch_size=16`` as kg uses): the ceiling. Its
    wall time includes starting Python and loading the model, like ``kg build``'s;
-   the time of the ``nlp.pipe`` loop alone is printed as well; then the same with kg's two exact speed-ups of the model's own components
-   (its attribute ruler compiled, its lemmatizer's word lists as sets: the
-   same annotations), to measure kg's own cost like for like;
+   the time of the ``nlp.pipe`` loop alone is printed as well. Then the same
+   with kg's two exact speed-ups of the model's own components (its attribute
+   ruler compiled, its lemmatizer's word lists as sets: the same annotations),
+   to measure kg's own cost like for like;
 2. ``kg build`` with 1 process and with 2 processes (``--processes``), whole
    build: ingest, NLP, rules, records, cross-document resolution and every
    graph output, unless ``--format`` narrows it;
