@@ -1,4 +1,4 @@
-"""The model's attribute ruler, run as a table lookup: the same annotations, a fifth of the time.
+"""The model's attribute ruler, run as a table lookup: the same annotations, a seventh of the time.
 
 A trained pipeline such as en_core_web_sm maps its fine-grained tags to POS,
 morphology and some lemmas with an ``AttributeRuler``: 179 token patterns run
