@@ -70,3 +70,11 @@ def shared_dir(request) -> Path:
     if path is None:
         pytest.skip(f"shared data not found at {candidates[0]}; set KG_SHARED")
     return path
+
+
+@pytest.fixture(scope="session")
+def raw_nlp():
+    """en_core_web_sm as spaCy ships it (no kg components), to compare kg's pipeline against. Never modified."""
+    from kg.nlp.pipeline import load_spacy
+
+    return load_spacy()

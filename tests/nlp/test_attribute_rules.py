@@ -10,18 +10,11 @@ from spacy.attrs import DEP, HEAD, LEMMA, MORPH, POS, TAG
 from spacy.pipeline import AttributeRuler
 
 from kg.nlp.attribute_rules import FastAttributeRuler, compile_ruler, swap_in
-from kg.nlp.pipeline import load_spacy
 
 COLUMNS = [POS, MORPH, LEMMA, TAG, DEP, HEAD]
 
 #: Colloquial contractions that the model's multi-token rules cover ("gon na" → go to), next to ordinary text.
 COLLOQUIAL = "I ai n't gon na do it, let 's go. We got ta win. He ain't gonna stop.  \n\n Let's see: OK?"
-
-
-@pytest.fixture(scope="module")
-def raw_nlp():
-    """en_core_web_sm as spaCy loads it, with its own AttributeRuler."""
-    return load_spacy()
 
 
 def _both(nlp, ruler: AttributeRuler, texts: list[str]):

@@ -11,12 +11,12 @@ from kg.nlp.lemma_tables import index_as_sets
 from kg.nlp.pipeline import load_spacy
 
 
-def test_same_lemmas_as_the_lists(seed_path, shared_dir):
+def test_same_lemmas_as_the_lists(raw_nlp, seed_path, shared_dir):
     texts = [seed_path.read_text(encoding="utf-8")]
     texts += sorted(p.read_text(encoding="utf-8") for p in (shared_dir / "data/polnear/dev/text").iterdir())[:3]
     with open(shared_dir / "data/conll04/dev.jsonl", encoding="utf-8") as f:
         texts += [json.loads(line)["text"] for line in f][:100]
-    lists, sets = load_spacy(), load_spacy()
+    lists, sets = raw_nlp, load_spacy()  # the lists as shipped; a copy of the model whose lists become sets
     assert index_as_sets(sets) == 4  # noun, verb, adj, adv
     assert all(isinstance(v, frozenset) for v in sets.get_pipe("lemmatizer").lookups.get_table("lemma_index").values())
     expected, actual = list(lists.pipe(texts)), list(sets.pipe(texts))
