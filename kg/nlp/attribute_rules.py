@@ -133,7 +133,9 @@ def compile_ruler(ruler: AttributeRuler) -> CompiledRules | None:
     def ref(key: str, spec) -> tuple[int, int] | None:
         attr = "ORTH" if key == "TEXT" else key
         if attr not in names:
-            names.append(attr), tests.append([]), seen.append({})
+            names.append(attr)
+            tests.append([])
+            seen.append({})
         col = names.index(attr)
         label = repr(spec)
         if label not in seen[col]:
