@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from kg.nlp import attribute_rules, entities, lemma_tables, sentences
+from kg.nlp import attribute_rules, entities, gemm_ops, lemma_tables, sentences
 
 
 @Language.component("kg_line_sentences", assigns=["token.is_sent_start"])
@@ -48,11 +48,13 @@ def add_to(nlp: Language) -> None:
     """Add kg's components to a loaded pipeline (idempotent).
 
     The model's own attribute ruler is swapped for its compiled form
-    (:mod:`kg.nlp.attribute_rules`) and its lemmatizer's word lists become
-    sets (:mod:`kg.nlp.lemma_tables`): the same annotations, faster.
+    (:mod:`kg.nlp.attribute_rules`), its lemmatizer's word lists become
+    sets (:mod:`kg.nlp.lemma_tables`) and its layers multiply matrices with
+    numpy's BLAS (:mod:`kg.nlp.gemm_ops`): the same annotations, faster.
     """
     attribute_rules.swap_in(nlp)
     lemma_tables.index_as_sets(nlp)
+    gemm_ops.swap_in(nlp)
     names = nlp.pipe_names
     if "kg_line_sentences" not in names:
         if "parser" in names:

@@ -21,7 +21,9 @@ from kg.model import (
     Content, Document, Entity, Evidence, Extraction, Mention, Quantity, Relation, Sentence, Statement, TextSpan,
     content_text,
 )
-from kg.nlp import canon, coref, relations, sentences as sentence_rules, statements as statement_rules, trained
+from kg.nlp import (
+    canon, coref, gemm_ops, relations, sentences as sentence_rules, statements as statement_rules, trained,
+)
 from kg.nlp.entities import LABEL_TYPES, entity_type  # noqa: F401  (LABEL_TYPES re-exported for callers)
 
 #: Name and version written into every fact's ``evidence.extractor``.
@@ -29,8 +31,10 @@ EXTRACTOR = f"kg.rules/{__version__}"
 
 
 def extract(document: Document, nlp: Language) -> Extraction:
-    """Extract entities, relations and statements from one document."""
-    return from_doc(document, nlp(document.text))
+    """Extract entities, relations and statements from one document (parsed on one BLAS thread)."""
+    with gemm_ops.one_thread():
+        sdoc = nlp(document.text)
+    return from_doc(document, sdoc)
 
 
 #: Most characters of text spaCy parses in one batch (besides at most ``batch_size`` documents). A batch's
@@ -46,9 +50,15 @@ BATCH_CHARS = 80_000
 def extract_many(
     documents: Iterable[Document], nlp: Language, *, batch_size: int = 16, batch_chars: int = BATCH_CHARS,
 ) -> Iterator[Extraction]:
-    """Stream extractions; spaCy parses them in batches of at most ``batch_size`` documents and ``batch_chars``."""
+    """Stream extractions; spaCy parses them in batches of at most ``batch_size`` documents and ``batch_chars``.
+
+    A batch is parsed on one BLAS thread (:func:`kg.nlp.gemm_ops.one_thread`):
+    kg uses more cores with more processes, not with threads.
+    """
     for batch in char_batches(documents, batch_size, batch_chars):
-        for sdoc, document in zip(nlp.pipe((d.text for d in batch), batch_size=len(batch)), batch):
+        with gemm_ops.one_thread():
+            sdocs = list(nlp.pipe((d.text for d in batch), batch_size=len(batch)))
+        for sdoc, document in zip(sdocs, batch):
             yield from_doc(document, sdoc)
 
 

@@ -12,9 +12,9 @@ unless asked for (``kg build --encoder``, or a model name ending in
 
 Why numpy and not torch: torch from PyPI is gigabytes; inference needs a few
 matrix products per layer, which numpy's BLAS does as fast on a CPU. The
-extra dependencies, in the ``kg[encoder]`` extra, are ``tokenizers`` (the Rust
-WordPiece tokenizer the model was trained with) and ``threadpoolctl`` (one BLAS
-thread per process, see :meth:`PairEncoder._one_blas_thread`).
+extra dependency, in the ``kg[encoder]`` extra, is ``tokenizers`` (the Rust
+WordPiece tokenizer the model was trained with); the products run on one BLAS
+thread per process (:meth:`PairEncoder._one_blas_thread`).
 
 Design, as trained (SpERT-style, one encoding per sentence): a spaCy sentence
 holding a candidate pair is encoded once; a pair is classified from ``[CLS;
@@ -25,7 +25,6 @@ one linear layer into ``NONE`` + the five predicates.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 from pathlib import Path
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.errors import ModelError
+from kg.nlp import gemm_ops
 
 #: Name and version written into ``evidence.extractor`` of the relations proposed with the encoder (its
 #: probabilities averaged with the maxent model's, ``kg.relations-model/0.2``).
@@ -119,7 +119,6 @@ class PairEncoder:
         self.type_emb = get("types.weight")
         self.out_w = get("out.weight").T.copy()
         self.out_b = get("out.bias")
-        self._blas = _blas_controller()
 
     def hidden(self, ids: list[int]) -> np.ndarray:
         """The last hidden states ``[len(ids), H]`` of one wordpiece sequence."""
@@ -206,26 +205,8 @@ class PairEncoder:
         return out
 
     def _one_blas_thread(self):
-        """Run the matrix products on one BLAS thread.
-
-        Why: OpenBLAS starts a thread per core in every process. With
-        ``--processes 2`` on two cores that is four busy threads, and a build
-        with the encoder took 3.1× as long (43.6 s against 14.0 s on 40
-        articles). In one process, two threads saved only 10% of the wall time
-        for 50% more CPU. The limit is set and restored around each document.
-        """
-        if self._blas is None:
-            return contextlib.nullcontext()
-        return self._blas.limit(limits=1, user_api="blas")
-
-
-def _blas_controller():
-    """A ``threadpoolctl`` controller (the libraries are looked up once), or None when it is not installed."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController()
+        """Run the matrix products on one BLAS thread (:func:`kg.nlp.gemm_ops.one_thread`), set per document."""
+        return gemm_ops.one_thread()
 
 
 def _best_predicate(probs: dict[str, float]) -> float:
