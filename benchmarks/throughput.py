@@ -66,7 +66,7 @@ if fast:
     attribute_rules.swap_in(nlp)
     lemma_tables.index_as_sets(nlp)
     gemm_ops.swap_in(nlp)
-    threads = gemm_ops.one_thread()
+    threads = gemm_ops.parsing(nlp)
 t = time.perf_counter()
 n = 0
 with threads:

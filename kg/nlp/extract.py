@@ -31,8 +31,8 @@ EXTRACTOR = f"kg.rules/{__version__}"
 
 
 def extract(document: Document, nlp: Language) -> Extraction:
-    """Extract entities, relations and statements from one document (parsed on one BLAS thread)."""
-    with gemm_ops.one_thread():
+    """Extract entities, relations and statements from one document (parsed under :func:`kg.nlp.gemm_ops.parsing`)."""
+    with gemm_ops.parsing(nlp):
         sdoc = nlp(document.text)
     return from_doc(document, sdoc)
 
@@ -52,11 +52,11 @@ def extract_many(
 ) -> Iterator[Extraction]:
     """Stream extractions; spaCy parses them in batches of at most ``batch_size`` documents and ``batch_chars``.
 
-    A batch is parsed on one BLAS thread (:func:`kg.nlp.gemm_ops.one_thread`):
-    kg uses more cores with more processes, not with threads.
+    A batch is parsed under :func:`kg.nlp.gemm_ops.parsing` (one BLAS thread:
+    kg uses more cores with more processes, not with threads).
     """
     for batch in char_batches(documents, batch_size, batch_chars):
-        with gemm_ops.one_thread():
+        with gemm_ops.parsing(nlp):
             sdocs = list(nlp.pipe((d.text for d in batch), batch_size=len(batch)))
         for sdoc, document in zip(sdocs, batch):
             yield from_doc(document, sdoc)

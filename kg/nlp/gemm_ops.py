@@ -16,6 +16,12 @@ entities were identical (``tests/nlp/test_gemm_ops.py`` checks this on fixed
 text). The products are the same sums in another order, so a score may differ
 in its last bits; an annotation changes only where two scores tie that closely.
 
+Layers can also be made while kg parses: when a doc reaches the NER with an
+entity label its model lacks (kg's gazetteer's ``TITLE``), spaCy adds the label
+and builds a new output layer, on BLIS (``use_ops("cpu")`` in
+``spacy.ml.models.parser``). :func:`parsing` switches such layers too, before
+each batch (a walk over the layers: 0.05 ms).
+
 numpy's BLAS would use every core for a large product. kg's parallelism is
 processes (``kg build --processes N``, Dask workers), and spaCy's own BLIS runs
 on one thread, so :func:`one_thread` keeps the products on one BLAS thread while
@@ -28,9 +34,10 @@ BLAS, or to compare).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from typing import ContextManager
+from typing import ContextManager, Iterator
 
 from spacy.language import Language
 from thinc.api import NumpyOps
@@ -90,3 +97,11 @@ def one_thread() -> ContextManager[object]:
     for 50% more CPU. kg's parallelism is processes.
     """
     return _controller().limit(limits=1, user_api="blas")
+
+
+@contextlib.contextmanager
+def parsing(nlp: Language) -> Iterator[None]:
+    """Run ``nlp`` for kg: layers made since the last batch switched (:func:`swap_in`), BLAS on one thread."""
+    swap_in(nlp)
+    with one_thread():
+        yield

@@ -36,11 +36,30 @@ def test_same_annotations_as_blis(raw_nlp, seed_path, shared_dir):
         assert (x.to_array(ATTRS) == y.to_array(ATTRS)).all()
 
 
-def test_load_model_runs_on_numpy_blas(nlp):
-    layers = [layer for _, pipe in nlp.components if hasattr(getattr(pipe, "model", None), "walk")
-              for layer in pipe.model.walk()]
-    assert layers and all(not layer.ops.use_blis for layer in layers if isinstance(layer.ops, NumpyOps))
-    assert gemm_ops.swap_in(nlp) == 0
+def _on_blis(nlp) -> list[tuple[str, str]]:
+    return [(name, layer.name) for name, pipe in nlp.components if hasattr(getattr(pipe, "model", None), "walk")
+            for layer in pipe.model.walk() if type(layer.ops) is NumpyOps and layer.ops.use_blis]
+
+
+def test_load_model_runs_on_numpy_blas():
+    from kg.nlp import components
+
+    nlp = load_spacy()  # a fresh copy: the NER has not grown kg's labels yet
+    assert len(_on_blis(nlp)) > 50
+    components.add_to(nlp)
+    assert _on_blis(nlp) == []
+
+
+def test_layers_spacy_makes_while_parsing_are_switched(seed_document):
+    from kg.nlp import components
+
+    nlp = load_spacy()
+    components.add_to(nlp)
+    extract(seed_document, nlp)  # the gazetteer's TITLE reaches the NER, which grows a label and a new layer
+    assert "TITLE" in nlp.get_pipe("ner").labels
+    assert _on_blis(nlp) == [("ner", "linear")]  # built by spaCy on BLIS, during the batch
+    extract(Document("d2", "Mark Rutte met Antony Blinken."), nlp)
+    assert _on_blis(nlp) == []  # switched before the next batch
 
 
 def test_switch_off_keeps_blis(monkeypatch):
