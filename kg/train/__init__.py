@@ -69,7 +69,10 @@ def parse(nlp: Language, texts: list[str], tag: str, batch_size: int = 8) -> lis
     if path.is_file():
         log.info("parses from cache %s", path)
         return list(DocBin().from_disk(path).get_docs(nlp.vocab))
-    docs = list(nlp.pipe(texts, batch_size=batch_size))
+    from kg.nlp import gemm_ops
+
+    with gemm_ops.parsing(nlp):  # as kg parses at run time: numpy's BLAS, one thread
+        docs = list(nlp.pipe(texts, batch_size=batch_size))
     path.parent.mkdir(parents=True, exist_ok=True)
     DocBin(docs=docs).to_disk(path)
     return docs
@@ -87,11 +90,14 @@ def add_tensors(nlp, docs: list, batch_size: int = 64) -> None:
     if "tok2vec" not in nlp.pipe_names:
         raise ConfigError(f"dense features need the spaCy pipeline's tok2vec; {nlp.meta.get('name', '?')} has none "
                           f"({nlp.pipe_names}); use a [features] set without dense features")
+    from kg.nlp import gemm_ops
+
     tok2vec = nlp.get_pipe("tok2vec")
     todo = [d for d in docs if not has_tensor(d)]
-    for i in range(0, len(todo), batch_size):
-        batch = todo[i:i + batch_size]
-        tok2vec.set_annotations(batch, tok2vec.predict(batch))
+    with gemm_ops.parsing(nlp):
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i:i + batch_size]
+            tok2vec.set_annotations(batch, tok2vec.predict(batch))
 
 
 def new_trainer(opts: dict):
