@@ -15,7 +15,8 @@ which gives the same graph): no rdflib graph is built per document, which made
 this writer the slowest sink of ``kg build``. The writer diffs each document
 graph against the store and writes only the differences, so re-running a build
 over unchanged input writes nothing. New document graphs and their default-graph
-copies are buffered as N-Quads text and loaded together, with ``Store.bulk_load``
+copies are buffered as N-Quads text, formatted from the triple list without a
+pyoxigraph object per term (``kg.sinks.rdf_sink._nt_formatter``), and loaded together, with ``Store.bulk_load``
 (one ingestion of new files for all indexes) or, for a few documents,
 ``Store.load`` (one transaction), so a killed build never leaves half a document
 behind.
@@ -158,7 +159,8 @@ class StoreWriter:
         self._converter = converter
         self._prune = prune
         self._terms = _Terms()
-        self._ox_terms = None  # neutral term → pyoxigraph term, for the default (direct) path
+        self._ox_terms = None  # neutral term → pyoxigraph term, for a document already in the store
+        self._nt = None  # neutral triples → N-Triples text, for a new document
         #: IRIs of the named graphs written by this writer.
         self.written: set[str] = set()
         if ontology is not None:
@@ -183,15 +185,10 @@ class StoreWriter:
             self.write_dataset(self._converter([extraction]))
             return
         from kg.sinks.namespace import mint_iri
-        from kg.sinks.rdf_sink import _ox_converter, document_triples
+        from kg.sinks.rdf_sink import _nt_formatter, _ox_converter, document_triples
 
-        if self._ox_terms is None:
-            # bounded: entity IRIs recur across documents, span and sentence IRIs do not
-            self._ox_terms = _ox_converter(limit=200_000)
-        conv = self._ox_terms
         graph = ox.NamedNode(str(mint_iri("graph", extraction.id)))
-        # each term converted once, for the graph's quad and its default-graph copy alike
-        triples = {(conv(s), conv(p), conv(o)) for s, p, o in set(document_triples(extraction))}
+        triples = set(document_triples(extraction))
         if graph.value in self._pending_graphs:  # the same document twice in one run
             self._load_pending()
         self.written.add(graph.value)
@@ -200,11 +197,13 @@ class StoreWriter:
             raise SinkError(f"StoreWriter for {self.path} is closed; create a new writer")
         if next(store.quads_for_pattern(None, None, None, graph), None) is None:
             # A new document (every document of a fresh build): load it in bulk with others, as
-            # N-Quads text that oxigraph writes and parses itself. One Triple object per triple
-            # instead of two Quad objects (the graph's and its default-graph copy) costs ~20% less
-            # CPU than bulk-extending quads. N-Triples escapes line breaks inside literals, so each
-            # line ends in " .\n" and naming the graph is a byte replacement.
-            nt = ox.serialize([ox.Triple(s, p, o) for s, p, o in triples], format=ox.RdfFormat.N_TRIPLES)
+            # N-Quads text that oxigraph parses itself, written straight from the neutral terms
+            # (no pyoxigraph object per term and triple; bounded memo: entity IRIs recur across
+            # documents, span and sentence IRIs do not). Each line ends in " .\n" (literals hold no
+            # raw line break), so naming the graph is a byte replacement.
+            if self._nt is None:
+                self._nt = _nt_formatter(limit=200_000)
+            nt = self._nt(triples).encode()
             self._pending.append(nt)  # the default-graph copy
             self._pending.append(nt.replace(b" .\n", b" " + str(graph).encode() + b" .\n"))
             self._pending_quads += 2 * len(triples)
@@ -212,7 +211,10 @@ class StoreWriter:
             if self._pending_quads >= BULK_QUADS:
                 self._load_pending()
         else:
-            self._set_graph(graph, {ox.Quad(s, p, o, graph) for s, p, o in triples})
+            if self._ox_terms is None:
+                self._ox_terms = _ox_converter(limit=200_000)
+            conv = self._ox_terms
+            self._set_graph(graph, {ox.Quad(conv(s), conv(p), conv(o), graph) for s, p, o in triples})
 
     @property
     def store(self) -> ox.Store | None:

@@ -198,12 +198,13 @@ def test_direct_pyoxigraph_path_stores_exactly_the_rdflib_converters_quads(tmp_p
 
 def test_bulk_text_path_keeps_literals_with_line_breaks_quotes_and_dots(tmp_path, monkeypatch):
     # New documents reach the store as N-Quads text; a sentence holding " .\n", quotes, a backslash,
-    # a tab and non-ASCII must come back as the same literal in its graph and in the default graph.
+    # a tab, other control characters and non-ASCII must come back as the same literal in its graph and in
+    # the default graph.
     from kg.sinks import store_sink
 
     monkeypatch.setattr(store_sink, "BULK_MIN_QUADS", 0)
     monkeypatch.setattr(store_sink, "BULK_QUADS", 50)
-    awkward = 'He said "no" .\nThen: \\ left\tKyiv — Київ .\r\n <http://x> .'
+    awkward = 'He said "no" .\nThen: \\ left\tKyiv — Київ .\r\n <http://x> . \x01\x08\x0c\x7f \\u0041 \U0001F600'
     ex = seed_extraction()
     first = ex.sentences[0]
     sentences = (dataclasses.replace(first, text=awkward, end=first.start + len(awkward)), *ex.sentences[1:])
