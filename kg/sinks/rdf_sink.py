@@ -275,7 +275,7 @@ def _neutral_key(t: tuple) -> tuple:
     s, p, o = t
     to = type(o)
     if to is URIRef:
-        ok = (0, o, 0)
+        ok = (0, str.__add__(o, ""), 0)
     elif to is str:
         ok = (2, o, 0)
     elif to is int:
@@ -284,8 +284,9 @@ def _neutral_key(t: tuple) -> tuple:
         ok = (4, "\x00".join(x or "" for x in o), 0)
     else:  # BNode (ontology lists)
         ok = (1, str(o), 0)
-    # str.__eq__: rdflib's URIRef.__eq__ is Python-level and this runs once per triple
-    return (str(s), not str.__eq__(p, _RDF_TYPE), p, ok)
+    # Plain str copies (str.__add__) and str.__eq__: rdflib's URIRef.__eq__ and __lt__ are Python-level, and the
+    # sort compares keys many times per triple; two URIRefs order as their strings, so the order is the same.
+    return (str(s), not str.__eq__(p, _RDF_TYPE), str.__add__(p, ""), ok)
 
 
 def _ox_converter(limit: int | None = None) -> Callable[[object], object]:
