@@ -11,8 +11,9 @@ those pseudo-labelled pairs, then scored on CoNLL04 dev.
 
 Usage::
 
-    KG_DATA=../shared/data python scripts/distill_relations.py label --articles 840 --out /tmp/news-pairs.pkl
-    KG_DATA=../shared/data python scripts/distill_relations.py train --pairs /tmp/news-pairs.pkl \
+    KG_DATA=../shared/data python scripts/distill_relations.py label --start 0 --stop 420 --out /tmp/news-a.pkl
+    KG_DATA=../shared/data python scripts/distill_relations.py label --start 420 --stop 840 --out /tmp/news-b.pkl
+    KG_DATA=../shared/data python scripts/distill_relations.py train --pairs /tmp/news-a.pkl /tmp/news-b.pkl \
         [--none-keep 0.3] [--copies 1] [--min-p 0.3]
 
 Dev only confirms; no case is looked at.
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 
-def label(articles: int, out: Path) -> None:
+def label(start: int, stop: int, out: Path) -> None:
     from kg.nlp import load_model
     from kg.nlp.entities import entity_type
     from kg.nlp.trained import RELATIONS, models, pair_encoder
@@ -39,7 +40,7 @@ def label(articles: int, out: Path) -> None:
     from kg.nlp.trained.relations import NONE, candidate_pairs, features_of
 
     data = Path(os.environ.get("KG_DATA", "../shared/data"))
-    files = sorted((data / "polnear" / "train" / "text").glob("*.txt"))[:articles]
+    files = sorted((data / "polnear" / "train" / "text").glob("*.txt"))[start:stop]
     nlp = load_model()
     rel = models(RELATIONS)
     tagger, feats_fn = rel.tagger, features_of(rel.meta)
@@ -49,7 +50,11 @@ def label(articles: int, out: Path) -> None:
     rows = []
     t0 = time.perf_counter()
     texts = [f.read_text(encoding="utf-8") for f in files]
-    for n, doc in enumerate(nlp.pipe(texts, batch_size=16)):
+    from kg.nlp import gemm_ops
+
+    with gemm_ops.parsing(nlp):
+        docs = list(nlp.pipe(texts, batch_size=16))
+    for n, doc in enumerate(docs):
         ents = [(s, t) for s in doc.ents if (t := entity_type(s))]
         pairs = list(candidate_pairs(doc, ents))
         if not pairs:
@@ -63,7 +68,7 @@ def label(articles: int, out: Path) -> None:
             base.append({lab: tagger.marginal(lab, 0) for lab in labels})
         probs = enc(doc, pairs, base)
         for (e1, t1, e2, t2), x, p, b in zip(pairs, feats, probs, base):
-            rows.append({"doc": n, "x": x, "types": (t1, t2), "teacher": p, "maxent": b})
+            rows.append({"doc": start + n, "x": x, "types": (t1, t2), "teacher": p, "maxent": b})
         if n % 50 == 0:
             print(f"{n + 1}/{len(texts)} articles, {len(rows)} pairs, {time.perf_counter() - t0:.0f} s", flush=True)
     out.write_bytes(pickle.dumps({"labels": labels, "none": NONE, "rows": rows}))
@@ -80,7 +85,8 @@ def teacher_label(row: dict, min_p: float) -> str:
     return lab if p >= min_p and SIGNATURES.get(lab) == row["types"] else NONE
 
 
-def train(pairs: Path, none_keep: float, copies: int, min_p: float, seed: int, save: Path | None) -> float:
+def train(pairs: list[Path], none_keep: float, copies: int, min_p: float, seed: int, save: Path | None,
+          conll_copies: int = 1) -> float:
     from kg.eval import conll04
     from kg.nlp import extract_many, load_model, trained
     from kg.nlp.trained.relations import NONE
@@ -98,9 +104,10 @@ def train(pairs: Path, none_keep: float, copies: int, min_p: float, seed: int, s
     counts: dict[str, int] = {}
     for s, d in zip(sents, docs):
         for x, lab in rel_train.instances(s, d, feats) + rel_train.predicted_instances(s, d, feats):
-            trainer.append([x], [lab])
+            for _ in range(conll_copies):  # weights CoNLL04 against the news pairs
+                trainer.append([x], [lab])
             counts[lab] = counts.get(lab, 0) + 1
-    news = pickle.loads(pairs.read_bytes())["rows"] if pairs else []
+    news = [row for path in pairs for row in pickle.loads(path.read_bytes())["rows"]]
     rng = random.Random(seed)
     added: dict[str, int] = {}
     for row in news:
@@ -134,7 +141,7 @@ def train(pairs: Path, none_keep: float, copies: int, min_p: float, seed: int, s
     report = conll04.score(dev, xs)
     m = report.micro("strict")
     print(f"dev strict micro F1 {m.f1:.4f} (P {m.precision:.4f} R {m.recall:.4f}) "
-          f"none_keep={none_keep} copies={copies} min_p={min_p}", flush=True)
+          f"none_keep={none_keep} copies={copies} min_p={min_p} conll_copies={conll_copies}", flush=True)
     return m.f1
 
 
@@ -142,22 +149,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("label")
-    a.add_argument("--articles", type=int, default=840)
+    a.add_argument("--start", type=int, default=0, help="First PolNeAR train article (sorted by name).")
+    a.add_argument("--stop", type=int, default=840, help="Stop before this article.")
     a.add_argument("--out", type=Path, required=True)
     b = sub.add_parser("train")
-    b.add_argument("--pairs", type=Path, default=None, help="Pseudo-labelled news pairs (none: CoNLL04 only).")
+    b.add_argument("--pairs", type=Path, nargs="*", default=[], help="Pseudo-labelled news pairs (none: CoNLL04 only).")
     b.add_argument("--none-keep", type=float, nargs="+", default=[1.0])
-    b.add_argument("--copies", type=int, default=1)
+    b.add_argument("--copies", type=int, default=1, help="Copies of each news pair.")
+    b.add_argument("--conll-copies", type=int, default=1, help="Copies of each CoNLL04 train pair.")
     b.add_argument("--min-p", type=float, nargs="+", default=[0.3])
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--save", type=Path, default=None)
     args = ap.parse_args()
     if args.cmd == "label":
-        label(args.articles, args.out)
+        label(args.start, args.stop, args.out)
     else:
         for keep in args.none_keep:
             for p in args.min_p:
-                train(args.pairs, keep, args.copies, p, args.seed, args.save)
+                train(args.pairs, keep, args.copies, p, args.seed, args.save, args.conll_copies)
 
 
 if __name__ == "__main__":
