@@ -1036,6 +1036,10 @@ def _strip_prefixes(data: bytes) -> bytes:
     return data[pos:]
 
 
+#: ``json.dumps(x, ensure_ascii=False)``'s encoder, built once.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 class _JsonLdStream:
     """JSON-LD written graph by graph: compact (our prefixes as CURIEs, ``@type``), one node per line.
 
@@ -1051,6 +1055,8 @@ class _JsonLdStream:
         self._first = True
 
     def curie(self, iri: str) -> str:
+        # keyed by a plain str: a URIRef key would compare with rdflib's Python-level __eq__ on every hit
+        iri = str.__add__(iri, "")
         c = self._cache.get(iri)
         if c is None:
             c = iri
@@ -1102,7 +1108,7 @@ class _JsonLdStream:
             v = self._value(o)
             old = node.get(k)
             node[k] = v if old is None else [*old, v] if isinstance(old, list) else [old, v]
-        dumps = lambda x: json.dumps(x, ensure_ascii=False)  # noqa: E731
+        dumps = _JSON_ENCODER.encode  # json.dumps(x, ensure_ascii=False) without building an encoder per node
         lines = [("\n" if self._first else ",\n") + '  {"@id": ' + dumps(self.curie(name)) + ', "@graph": [']
         self._first = False
         lines.extend("   " + dumps(n) + ("," if j < len(nodes) - 1 else "") for j, n in enumerate(nodes))
