@@ -289,6 +289,33 @@ def _neutral_key(t: tuple) -> tuple:
     return (str(s), not str.__eq__(p, _RDF_TYPE), str.__add__(p, ""), ok)
 
 
+def _ox_term(t) -> object:
+    """One neutral or rdflib term → its pyoxigraph term (not memoised: see :func:`_ox_converter`)."""
+    tt = type(t)
+    if tt is URIRef:
+        return ox.NamedNode(t)
+    if tt is str:
+        return ox.Literal(t)
+    if tt is int:
+        return ox.Literal(str(t), datatype=ox.NamedNode(XSD_INTEGER))
+    if tt is tuple:
+        return ox.Literal(t[0], language=t[2]) if len(t) == 3 else ox.Literal(t[0], datatype=ox.NamedNode(t[1]))
+    if isinstance(t, Literal):
+        if t.language:
+            return ox.Literal(str(t), language=t.language)
+        if t.datatype is not None and str(t.datatype) != _XSD_STRING:
+            return ox.Literal(str(t), datatype=ox.NamedNode(t.datatype))
+        return ox.Literal(str(t))
+    if isinstance(t, BNode):
+        return ox.BlankNode(str(t))
+    if isinstance(t, URIRef):
+        return ox.NamedNode(t)
+    raise SinkError(f"cannot convert RDF term {t!r} of type {type(t).__name__} for pyoxigraph")
+
+
+_XSD_STRING = str(XSD.string)
+
+
 def _ox_converter(limit: int | None = None) -> Callable[[object], object]:
     """Neutral or rdflib term → pyoxigraph term, memoised (the same IRIs and numbers recur thousands of times).
 
@@ -297,7 +324,6 @@ def _ox_converter(limit: int | None = None) -> Callable[[object], object]:
     """
     cache: dict = {}
     iris: dict[str, ox.NamedNode] = {}
-    xsd_string = str(XSD.string)
 
     def conv(t):
         tt = type(t)
@@ -313,33 +339,10 @@ def _ox_converter(limit: int | None = None) -> Callable[[object], object]:
             return ox.Literal(t)  # mostly unique texts: not worth caching
         key = (tt, t)
         o = cache.get(key)
-        if o is not None:
-            return o
-        if limit is not None and len(cache) >= limit:
-            cache.clear()
-        tt = type(t)
-        if tt is URIRef:
-            o = ox.NamedNode(t)
-        elif tt is str:
-            return ox.Literal(t)  # mostly unique texts: not worth caching
-        elif tt is int:
-            o = ox.Literal(str(t), datatype=ox.NamedNode(XSD_INTEGER))
-        elif tt is tuple:
-            o = ox.Literal(t[0], language=t[2]) if len(t) == 3 else ox.Literal(t[0], datatype=ox.NamedNode(t[1]))
-        elif isinstance(t, Literal):
-            if t.language:
-                o = ox.Literal(str(t), language=t.language)
-            elif t.datatype is not None and str(t.datatype) != xsd_string:
-                o = ox.Literal(str(t), datatype=ox.NamedNode(t.datatype))
-            else:
-                o = ox.Literal(str(t))
-        elif isinstance(t, BNode):
-            o = ox.BlankNode(str(t))
-        elif isinstance(t, URIRef):
-            o = ox.NamedNode(t)
-        else:
-            raise SinkError(f"cannot convert RDF term {t!r} of type {type(t).__name__} for pyoxigraph")
-        cache[key] = o
+        if o is None:
+            if limit is not None and len(cache) >= limit:
+                cache.clear()
+            o = cache[key] = _ox_term(t)
         return o
 
     return conv
@@ -367,19 +370,20 @@ def _nt_formatter(limit: int | None = None) -> Callable[[Iterable[tuple]], str]:
     <urn:a> <urn:p> "say \\"hi\\"\\n" .
     <urn:a> <urn:n> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .
     """
-    conv = _ox_converter(limit)
     terms: dict = {}
     translate = str.translate
 
     def term(t) -> str:
-        if type(t) is str:
+        tt = type(t)
+        if tt is str:
             return '"' + translate(t, _NT_ESCAPES) + '"'
-        key = (type(t), t)
+        # an IRI is keyed by a plain str (rdflib's URIRef.__eq__ is Python-level); plain literals never get here
+        key = str.__add__(t, "") if tt is URIRef else (tt, t)
         o = terms.get(key)
         if o is None:
             if limit is not None and len(terms) >= limit:
                 terms.clear()
-            o = terms[key] = str(conv(t))
+            o = terms[key] = str(_ox_term(t))
         return o
 
     def lines(triples: Iterable[tuple]) -> str:
