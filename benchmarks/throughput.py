@@ -54,9 +54,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 RAW_SCRIPT = r"""
-import json, sys, time
+import contextlib, json, sys, time
 from kg.nlp.pipeline import load_spacy
-import contextlib
 fast = sys.argv[1:2] == ["--fast"]  # the same model with kg's speed-ups of spaCy's own components
 texts = [open(p, encoding="utf-8").read() for p in sys.argv[1 + fast:]]
 nlp = load_spacy("en_core_web_sm")  # spacy.load, no kg components
@@ -65,8 +64,7 @@ if fast:
     from kg.nlp import attribute_rules, gemm_ops, lemma_tables
     attribute_rules.swap_in(nlp)
     lemma_tables.index_as_sets(nlp)
-    gemm_ops.swap_in(nlp)
-    threads = gemm_ops.parsing(nlp)
+    threads = gemm_ops.parsing(nlp)  # numpy's BLAS for every layer (gemm_ops.swap_in), one BLAS thread
 t = time.perf_counter()
 n = 0
 with threads:

@@ -357,7 +357,8 @@ def _nt_formatter(limit: int | None = None) -> Callable[[Iterable[tuple]], str]:
 
     For the store's bulk load of new documents (:class:`kg.sinks.store_sink.StoreWriter`):
     making an ``ox.NamedNode``/``ox.Literal`` per term and an ``ox.Triple`` per
-    triple only to serialise them again was about a third of that writer's time.
+    triple only to serialise them again took 1.39 s of that writer's 5–6 s on
+    200 PolNeAR articles; this takes 0.5–0.7 s.
     IRIs and typed literals are formatted by pyoxigraph once each and memoised
     (bounded by ``limit``), so an invalid IRI fails as before; a plain string
     literal, mostly unique, is escaped here: N-Triples forbids only ``\\``,
