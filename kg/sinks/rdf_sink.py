@@ -289,6 +289,9 @@ def _neutral_key(t: tuple) -> tuple:
     return (str(s), not str.__eq__(p, _RDF_TYPE), str.__add__(p, ""), ok)
 
 
+_XSD_STRING = str(XSD.string)
+
+
 def _ox_term(t) -> object:
     """One neutral or rdflib term → its pyoxigraph term (not memoised: see :func:`_ox_converter`)."""
     tt = type(t)
@@ -311,9 +314,6 @@ def _ox_term(t) -> object:
     if isinstance(t, URIRef):
         return ox.NamedNode(t)
     raise SinkError(f"cannot convert RDF term {t!r} of type {type(t).__name__} for pyoxigraph")
-
-
-_XSD_STRING = str(XSD.string)
 
 
 def _ox_converter(limit: int | None = None) -> Callable[[object], object]:

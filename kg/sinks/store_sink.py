@@ -63,35 +63,6 @@ def _ontology_graph_iri() -> str:
     return str(ONTOLOGY_IRI)
 
 
-class _Terms:
-    """rdflib term → pyoxigraph term, memoised per writer (entity IRIs recur in every document)."""
-
-    def __init__(self) -> None:
-        self._cache: dict = {}
-
-    def __call__(self, t):
-        o = self._cache.get(t)
-        if o is None:
-            if isinstance(t, rdflib.URIRef):
-                o = ox.NamedNode(str(t))
-            elif isinstance(t, rdflib.Literal):
-                if t.language:
-                    o = ox.Literal(str(t), language=t.language)
-                elif t.datatype is not None and str(t.datatype) != _XSD_STRING:
-                    o = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
-                else:
-                    o = ox.Literal(str(t))
-            elif isinstance(t, rdflib.BNode):
-                o = ox.BlankNode(str(t))
-            else:
-                raise SinkError(f"cannot store RDF term {t!r} of type {type(t).__name__}")
-            if len(self._cache) < 200_000:
-                self._cache[t] = o
-        return o
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
 #: New document graphs are buffered and loaded together once this many quads
 #: (their default-graph copies included) are waiting: ``Store.bulk_load``
 #: writes sorted files and ingests them at once, about twice as cheap per quad
@@ -158,8 +129,7 @@ class StoreWriter:
         self._bulk_loaded = False
         self._converter = converter
         self._prune = prune
-        self._terms = _Terms()
-        self._ox_terms = None  # neutral term → pyoxigraph term, for a document already in the store
+        self._ox_terms = None  # neutral or rdflib term → pyoxigraph term (:meth:`_conv`)
         self._nt = None  # neutral triples → N-Triples text, for a new document
         #: IRIs of the named graphs written by this writer.
         self.written: set[str] = set()
@@ -185,7 +155,7 @@ class StoreWriter:
             self.write_dataset(self._converter([extraction]))
             return
         from kg.sinks.namespace import mint_iri
-        from kg.sinks.rdf_sink import _nt_formatter, _ox_converter, document_triples
+        from kg.sinks.rdf_sink import _nt_formatter, document_triples
 
         graph = ox.NamedNode(str(mint_iri("graph", extraction.id)))
         triples = set(document_triples(extraction))
@@ -211,10 +181,16 @@ class StoreWriter:
             if self._pending_quads >= BULK_QUADS:
                 self._load_pending()
         else:
-            if self._ox_terms is None:
-                self._ox_terms = _ox_converter(limit=200_000)
-            conv = self._ox_terms
+            conv = self._conv()
             self._set_graph(graph, {ox.Quad(conv(s), conv(p), conv(o), graph) for s, p, o in triples})
+
+    def _conv(self):
+        """The writer's term converter: memoised and bounded, since entity IRIs recur in every document."""
+        if self._ox_terms is None:
+            from kg.sinks.rdf_sink import _ox_converter
+
+            self._ox_terms = _ox_converter(limit=200_000)
+        return self._ox_terms
 
     @property
     def store(self) -> ox.Store | None:
@@ -247,7 +223,7 @@ class StoreWriter:
         Triples in the dataset's default graph (the RDF converter writes none)
         are added to the store's default graph.
         """
-        conv = self._terms
+        conv = self._conv()
         by_graph: dict[object, set[ox.Quad]] = {}
         for context in dataset.graphs():  # an empty graph still replaces (drops) the old content
             name = context.identifier
