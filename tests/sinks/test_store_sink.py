@@ -214,3 +214,76 @@ def test_bulk_text_path_keeps_literals_with_line_breaks_quotes_and_dots(tmp_path
     store = ox.Store.read_only(str(tmp_path / "store"))
     found = {q.graph_name for q in store if isinstance(q.object, ox.Literal) and q.object.value == awkward}
     assert found == {ox.NamedNode(str(mint_iri("graph", ex.id))), ox.DefaultGraph()}
+
+
+class _GatedStore:
+    """A real store whose bulk loads wait for ``gate`` (or fail with ``error``): a load still in flight."""
+
+    def __init__(self, store: ox.Store, gate=None, error: OSError | None = None):
+        self._store, self.gate, self.error, self.loads = store, gate, error, 0
+
+    def bulk_load(self, *args, **kwargs):
+        self.loads += 1
+        if self.gate is not None:
+            assert self.gate.wait(10), "the test never opened the gate"
+        if self.error is not None:
+            raise self.error
+        return self._store.bulk_load(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def __iter__(self):
+        return iter(self._store)
+
+
+def _gated(monkeypatch, **kwargs) -> list[_GatedStore]:
+    from kg.sinks import store_sink
+
+    opened: list[_GatedStore] = []
+    real_open = store_sink.open_store
+
+    def open_gated(path):
+        opened.append(_GatedStore(real_open(path), **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(store_sink, "open_store", open_gated)
+    monkeypatch.setattr(store_sink, "BULK_MIN_QUADS", 0)
+    monkeypatch.setattr(store_sink, "BULK_QUADS", 100)  # every document is a bulk load of its own
+    return opened
+
+
+def test_a_document_rewritten_while_its_first_copy_still_loads_replaces_it(tmp_path, monkeypatch):
+    # Bulk loads run on a background thread. A document written again while its first copy is still being
+    # loaded must be diffed against that copy, not loaded beside it (which would keep the old facts).
+    import threading
+
+    gate = threading.Event()
+    opened = _gated(monkeypatch, gate=gate)
+    seed = seed_extraction()
+    changed = dataclasses.replace(seed, relations=(), statements=())
+    with StoreWriter(tmp_path / "store", ontology=None) as w:
+        w.write(seed)  # its load waits at the gate
+        assert opened[0].loads == 1 and not gate.is_set()
+        threading.Timer(0.2, gate.set).start()  # the rewrite below has to wait for the load it depends on
+        w.write(changed)
+        graph = w.store.quads_for_pattern(None, None, None, ox.NamedNode(str(mint_iri("graph", seed.id))))
+        assert {q.triple for q in graph} == {q.triple for q in _direct_quads(tmp_path / "ref", changed)}
+        assert default_triples(w.store) == named_triples(w.store)
+        assert not bool(w.store.query(f"ASK {{ ?a <{KG}metWith> ?b }}"))
+
+
+def _direct_quads(path, extraction) -> ox.Store:
+    with StoreWriter(path, ontology=None) as w:
+        w.write(extraction)
+    return ox.Store.read_only(str(path))
+
+
+def test_a_failed_background_load_is_a_sink_error_naming_the_store(tmp_path, monkeypatch):
+    _gated(monkeypatch, error=OSError(28, "No space left on device"))
+    w = StoreWriter(tmp_path / "store", ontology=None)
+    w.write(seed_extraction())  # handed to the loader thread: the error surfaces at the next wait
+    with pytest.raises(SinkError, match=r"cannot write into the RDF store at .*store.*No space left on device"):
+        w.close()
+    w.abort()  # after the failure the writer is released: nothing left running, nothing to raise
+    assert w.store is None
