@@ -30,9 +30,14 @@ from kg.model import Document, Extraction, Record
 
 log = logging.getLogger(__name__)
 
-#: Batches in flight per worker: enough to keep every worker busy while the
+#: Tasks submitted but not finished, per worker: enough to keep every worker busy while the
 #: parent writes, small enough that memory does not depend on corpus size.
 WINDOW_PER_WORKER = 2
+
+#: Finished tasks held back, per worker, until the tasks before them finish (results are
+#: yielded in input order). A long article no longer stalls the other workers: they go on
+#: with later tasks while its task runs, and their records (a few KB per document) wait here.
+REORDER_PER_WORKER = 8
 
 #: Documents per pool task. Small tasks keep every worker busy to the end of the
 #: corpus (with 16-document tasks the last one could leave the other workers idle
@@ -131,26 +136,40 @@ def pool_extract(
 
     Workers are started with ``spawn`` (no inherited threads or locks; each
     imports kg and loads the model once). Documents go out in tasks of
-    :data:`TASK_SIZE`; at most ``processes * WINDOW_PER_WORKER`` are in flight.
+    :data:`TASK_SIZE`; at most ``processes * WINDOW_PER_WORKER`` are running or
+    queued, and a new one is submitted as soon as *any* finishes, not only the
+    oldest: finished tasks wait (at most ``processes * REORDER_PER_WORKER``) for
+    the ones before them, so the records still come out in input order.
     """
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     from kg.errors import ServiceError
 
     ctx = multiprocessing.get_context("spawn")
     window = max(1, processes * WINDOW_PER_WORKER)
+    held = window + max(1, processes * REORDER_PER_WORKER)
     task_size = max(1, min(batch_size, TASK_SIZE))
-    pending: collections.deque[Future] = collections.deque()
+    pending: collections.deque[Future] = collections.deque()  # in input order
+    todo = batches(documents, task_size)
     with ProcessPoolExecutor(
         max_workers=processes, mp_context=ctx, initializer=_init_worker, initargs=(model, max_chars)
     ) as pool:
         try:
-            for batch in batches(documents, task_size):
-                pending.append(pool.submit(record_batch, batch, model, max_chars, batch_size))
-                while len(pending) >= window:
+            while True:
+                while pending and pending[0].done():
                     yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
+                running = [f for f in pending if not f.done()]
+                if todo is not None and len(running) < window and len(pending) < held:
+                    batch = next(todo, None)
+                    if batch is None:
+                        todo = None
+                    else:
+                        pending.append(pool.submit(record_batch, batch, model, max_chars, batch_size))
+                    continue
+                if not pending:
+                    return
+                wait(running, return_when=FIRST_COMPLETED)
         except BrokenProcessPool as e:
             raise ServiceError(
                 f"an NLP worker process died ({e}); the documents finished so far are kept: run the same "

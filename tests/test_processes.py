@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from kg.build import DEFAULT_OUTPUTS, EXTRACTIONS, build, output_groups
 from kg.cli import main
 from kg.model import Document
-from kg.workers import WINDOW_PER_WORKER, batches, pool_extract
+from kg.workers import REORDER_PER_WORKER, WINDOW_PER_WORKER, batches, pool_extract
 
 TEXTS = [
     "NATO Secretary General Mark Rutte met Antony Blinken in Brussels on Wednesday.",
@@ -66,10 +66,15 @@ def test_output_groups_split_the_writers_between_processes():
 
 
 def test_the_pool_reads_its_input_lazily_and_keeps_order(nlp):
-    """Memory stays flat: only a bounded window of batches is ever read ahead of the output."""
+    """Memory stays flat: only a bounded window of batches is ever read ahead of the output.
+
+    The first document is long, so later tasks finish before it: they are held back, and the
+    records still come out in input order.
+    """
     pulled = 0
     ahead: list[int] = []
-    docs = [Document(f"d{i}", TEXTS[i % len(TEXTS)] + f" Day {i}.") for i in range(24)]
+    docs = [Document(f"d{i}", TEXTS[i % len(TEXTS)] + f" Day {i}.") for i in range(60)]
+    docs[0] = Document("d0", " ".join(TEXTS * 40))
 
     def source():
         nonlocal pulled
@@ -82,8 +87,9 @@ def test_the_pool_reads_its_input_lazily_and_keeps_order(nlp):
         out.append(rec.id)
         ahead.append(pulled - len(out))
     assert out == [d.id for d in docs]
-    # Never more than the window (2 workers x WINDOW_PER_WORKER batches of 2) plus one batch read ahead.
-    assert max(ahead) <= (2 * WINDOW_PER_WORKER + 1) * 2
+    # Never more than the tasks running or queued (2 workers x WINDOW_PER_WORKER batches of 2) and those
+    # held back (2 x REORDER_PER_WORKER), plus one batch read ahead.
+    assert max(ahead) <= (2 * (WINDOW_PER_WORKER + REORDER_PER_WORKER) + 1) * 2
     assert max(ahead) < len(docs) - 1
 
 
