@@ -268,12 +268,13 @@ def test_a_document_rewritten_while_its_first_copy_still_loads_replaces_it(tmp_p
         threading.Timer(0.2, gate.set).start()  # the rewrite below has to wait for the load it depends on
         w.write(changed)
         graph = w.store.quads_for_pattern(None, None, None, ox.NamedNode(str(mint_iri("graph", seed.id))))
-        assert {q.triple for q in graph} == {q.triple for q in _direct_quads(tmp_path / "ref", changed)}
+        assert {q.triple for q in graph} == {q.triple for q in _stored_alone(tmp_path / "ref", changed)}
         assert default_triples(w.store) == named_triples(w.store)
         assert not bool(w.store.query(f"ASK {{ ?a <{KG}metWith> ?b }}"))
 
 
-def _direct_quads(path, extraction) -> ox.Store:
+def _stored_alone(path, extraction) -> ox.Store:
+    """A store that received only ``extraction``: the reference for what its graph must hold."""
     with StoreWriter(path, ontology=None) as w:
         w.write(extraction)
     return ox.Store.read_only(str(path))
