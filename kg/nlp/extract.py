@@ -9,7 +9,6 @@ record types. Ranges in ``Document.skip`` yield no entities and no facts.
 
 from __future__ import annotations
 
-import contextlib
 from bisect import bisect_right
 from dataclasses import replace
 from typing import Iterable, Iterator
@@ -54,32 +53,13 @@ def extract_many(
     """Stream extractions; spaCy parses them in batches of at most ``batch_size`` documents and ``batch_chars``.
 
     A batch is parsed under :func:`kg.nlp.gemm_ops.parsing` (one BLAS thread:
-    kg uses more cores with more processes, not with threads), and parsed and
-    turned into records inside one spaCy memory zone (:func:`_memory_zone`).
+    kg uses more cores with more processes, not with threads).
     """
     for batch in char_batches(documents, batch_size, batch_chars):
-        with _memory_zone(nlp):
-            with gemm_ops.parsing(nlp):
-                sdocs = list(nlp.pipe((d.text for d in batch), batch_size=len(batch)))
-            extractions = [from_doc(document, sdoc) for sdoc, document in zip(sdocs, batch)]
-            del sdocs  # nothing of spaCy's outlives the zone: records hold offsets and str
-        yield from extractions
-
-
-def _memory_zone(nlp: Language):
-    """spaCy's ``nlp.memory_zone()`` (spaCy 3.8+), unless the caller already opened one (zones do not nest).
-
-    Why: a pipeline keeps every word it has seen (a lexeme, its strings and
-    the tokenizer's cache entry) for the rest of the process, so a long build's
-    memory grew with its vocabulary. In a zone the batch's new words are freed
-    when it ends. On the 840 PolNeAR train articles, in one process: the same
-    records byte for byte; RSS after 200 / 400 / 840 articles 385 / 498 / 520 MB
-    without zones, 213 / 289 / 240 MB with them; no measurable change in time.
-    """
-    zone = getattr(nlp, "memory_zone", None)
-    if zone is None or nlp.vocab.in_memory_zone:
-        return contextlib.nullcontext()
-    return zone()
+        with gemm_ops.parsing(nlp):
+            sdocs = list(nlp.pipe((d.text for d in batch), batch_size=len(batch)))
+        for sdoc, document in zip(sdocs, batch):
+            yield from_doc(document, sdoc)
 
 
 def char_batches(documents: Iterable[Document], size: int, chars: int) -> Iterator[list[Document]]:

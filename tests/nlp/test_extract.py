@@ -61,20 +61,5 @@ def test_output_is_deterministic(seed_document, seed_nlp, seed_extraction):
     assert ids == sorted(ids)
 
 
-def test_extract_many_frees_the_words_each_batch_adds_and_keeps_the_records(nlp):
-    # Each batch runs in a spaCy memory zone, so a long build does not keep every word it has seen.
-    text = "Zorblaxian envoy Quentavius Mirthwold met Brontelli officials in Vexmoor on Tuesday, the ministry said."
-    docs = [Document("zone-1", text), Document("zone-2", "Quentavius Mirthwold said the talks would go on.")]
-    many = list(extract_many(docs, nlp, batch_size=1))
-    assert "Quentavius" not in nlp.vocab.strings and "Vexmoor" not in nlp.vocab.strings
-    assert "Quentavius Mirthwold" in {e.name for e in many[0].entities if e.type == "Person"}
-    # a caller's own zone is used as it is (zones do not nest), and the records are those of one document at a time
-    with nlp.memory_zone():
-        inside = list(extract_many(docs, nlp))
-    assert [x.to_json() for x in inside] == [x.to_json() for x in many]
-    assert [x.to_json() for x in many] == [extract(d, nlp).to_json() for d in docs]  # no zone in extract()
-    assert "Quentavius" in nlp.vocab.strings  # ... which keeps its words
-
-
 def test_record_round_trips(seed_extraction):
     assert Extraction.from_dict(json.loads(seed_extraction.to_json())) == seed_extraction
