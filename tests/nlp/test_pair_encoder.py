@@ -39,6 +39,18 @@ def test_erf_is_close_to_math_erf():
     assert np.abs(pair_encoder._erf(x) - exact).max() < 2e-7
 
 
+def test_encoder_computes_in_float32_throughout():
+    # numpy 2 (NEP 50) promotes a float32 array to float64 when it meets a numpy float64 scalar
+    # such as np.sqrt(2.0): the GELU then made every later product of the encoder a float64 one,
+    # with its float32 weights converted on every call (1.7x the time).
+    enc = pair_encoder.shipped()
+    ids = enc.tokenizer.encode("Antony Blinken met Mark Rutte in Brussels on Wednesday.").ids
+    assert enc.hidden(ids).dtype == np.float32
+    x = np.linspace(-3, 3, 7, dtype=np.float32)
+    assert pair_encoder._gelu(x).dtype == np.float32
+    assert pair_encoder._softmax(x).dtype == np.float32
+
+
 def test_sentence_probabilities_are_distributions_and_favour_the_killing():
     enc = pair_encoder.shipped()
     text = "John Wilkes Booth shot Abraham Lincoln in Washington."

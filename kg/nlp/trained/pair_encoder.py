@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,11 @@ NAME = "relations-encoder"
 _BERT = "bert.encoder.layer.{}."
 
 
+#: A Python float, not ``np.sqrt(2.0)``: under numpy 2's promotion rules (NEP 50) a numpy float64 scalar turns a
+#: float32 array into float64, and every later product of the encoder would then run in float64.
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+
+
 def _erf(x: np.ndarray) -> np.ndarray:
     """erf, Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7); numpy has none and scipy is not a dependency."""
     sign = np.sign(x)
@@ -55,7 +61,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact (erf) GELU."""
-    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + _erf(x * _INV_SQRT2))
 
 
 def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -135,7 +141,7 @@ class PairEncoder:
             q = q.reshape(n, self.heads, d).transpose(1, 0, 2)
             k = k.reshape(n, self.heads, d).transpose(1, 2, 0)
             v = v.reshape(n, self.heads, d).transpose(1, 0, 2)
-            att = _softmax((q @ k) / np.sqrt(d)) @ v  # [heads, n, d]
+            att = _softmax((q @ k) * (1.0 / math.sqrt(d))) @ v  # [heads, n, d]
             x = _layer_norm(x + att.transpose(1, 0, 2).reshape(n, h) @ wo + bo, *ln1, self.eps)
             x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
         return x
