@@ -80,7 +80,7 @@ _model_option = click.option(
 _encoder_option = click.option(
     "--encoder", is_flag=True,
     help="Also score relations with the fine-tuned MiniLM encoder (needs `pip install 'kg[encoder]'`): "
-         "better relations (CoNLL04 dev F1 0.590 -> 0.606), about twice the build time on news. "
+         "better relations (CoNLL04 dev F1 0.590 -> 0.606), about 1.7x the build time on news. "
          "Same as --model NAME+encoder.",
 )
 

@@ -136,12 +136,13 @@ class PairEncoder:
         x = _layer_norm(x, *self.emb_ln, self.eps)
         h = x.shape[1]
         d = h // self.heads
+        scale = 1.0 / math.sqrt(d)  # a Python float, like _INV_SQRT2: the scores stay float32
         for qkv, qkv_b, wo, bo, ln1, wi, bi, wo2, bo2, ln2 in self.layers:
             q, k, v = np.split(x @ qkv + qkv_b, 3, axis=1)
             q = q.reshape(n, self.heads, d).transpose(1, 0, 2)
             k = k.reshape(n, self.heads, d).transpose(1, 2, 0)
             v = v.reshape(n, self.heads, d).transpose(1, 0, 2)
-            att = _softmax((q @ k) * (1.0 / math.sqrt(d))) @ v  # [heads, n, d]
+            att = _softmax((q @ k) * scale) @ v  # [heads, n, d]
             x = _layer_norm(x + att.transpose(1, 0, 2).reshape(n, h) @ wo + bo, *ln1, self.eps)
             x = _layer_norm(x + _gelu(x @ wi + bi) @ wo2 + bo2, *ln2, self.eps)
         return x
